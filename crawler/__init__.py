@@ -1,0 +1,1 @@
+"""An archival crawler for Chinese regional news."""
