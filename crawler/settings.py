@@ -17,7 +17,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -39,9 +39,10 @@ TELNETCONSOLE_ENABLED = False
 # fixture sites model are sent there, and items keep the real URLs. Empty: crawl the live web.
 FIXTURE_SERVER = ""
 
-DOWNLOADER_MIDDLEWARES = {
-    # Close to the downloader, so every other middleware sees the real URL.
-    "crawler.middlewares.hostmap.HostMapMiddleware": 950,
+# Scrapy's HTTP/1.1 handler, which sends fixture hosts to FIXTURE_SERVER when that is set.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.downloader.hostmap.HostMapDownloadHandler",
+    "https": "crawler.downloader.hostmap.HostMapDownloadHandler",
 }
 
 ITEM_PIPELINES = {

@@ -275,24 +275,16 @@ def founder_layout(paper: str, date: str, pages: list[dict], node: int, prev: st
 
 def chuzhou() -> list[dict]:
     site = Site("szbk.chuzhou.cn", gzip=True)
-    lines = [ln.strip() for ln in capture("004")]
+    raw = capture("004")
+    lines = [ln.strip() for ln in raw]
     nonempty = [ln for ln in lines if ln]
     title, subtitle, authors = nonempty[0], nonempty[1], nonempty[2]
-    # Captions in the capture are the lines that follow an empty image slot (two blank lines).
-    captions = [lines[i] for i in range(2, len(lines)) if lines[i] and not lines[i - 1] and not lines[i - 2]]
-    # The photo group at the end: captions of a collage, one line each, before the notices.
+    # A caption follows an image slot, which the text dump shows as three empty lines; the
+    # photo group after the article shows its captions one after another, up to the notices.
+    captions = [lines[i] for i in range(3, len(raw)) if lines[i] and raw[i - 3:i] == ["", "", ""]]
     first_notice = next(i for i, ln in enumerate(lines) if ln.startswith("遗失"))
-    j = first_notice - 1
-    while not lines[j]:
-        j -= 1
-    tail_captions = []
-    while lines[j] and not lines[j].startswith("■"):
-        tail_captions.insert(0, lines[j])
-        j -= 1 if lines[j - 1] else 2
-        if lines[j] in captions:
-            tail_captions.insert(0, lines[j])
-            break
-    captions = list(dict.fromkeys(captions + tail_captions))
+    last_caption = max(i for i, ln in enumerate(lines[:first_notice]) if ln in captions)
+    captions += [ln for ln in lines[last_caption + 1:first_notice] if ln]
     paragraphs: list[object] = []
     pic = 0
     start = lines.index(authors) + 1
@@ -359,7 +351,7 @@ def hhzb() -> list[dict]:
 def ahcaijing() -> list[dict]:
     site = Site("www.ahcaijing.com", gzip=True)
     lines = [ln.strip() for ln in capture("002") if ln.strip()]
-    crumb, title, info, notice = lines[0], lines[1], lines[2], lines[3]
+    title, info, notice = lines[1], lines[2], lines[3]  # lines[0] is the breadcrumb
     share_at = next(i for i, ln in enumerate(lines) if ln.startswith("分享到"))
     body, share = lines[4:share_at], lines[share_at:]
     when, _, rest = info.partition(" 來源:")
@@ -565,8 +557,8 @@ def mirror() -> list[dict]:
             site.page(target, listing(items[(n - 1) * per:n * per], base, n, pages, name))
 
     def newest(p: dict) -> str:
+        from datetime import datetime, timedelta, timezone
         from email.utils import parsedate_to_datetime
-        from datetime import datetime, timezone, timedelta
         try:
             return parsedate_to_datetime(p["date"]).isoformat()
         except (TypeError, ValueError):

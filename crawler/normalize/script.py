@@ -1,16 +1,26 @@
 """Traditional to simplified, only where the text is traditional.
 
 OpenCC's tw2s makes the fewest errors on clone text (t2s leaves 著 for 着;
-tw2sp/hk2sp rewrite mainland vocabulary), so it does the phrase-level work.
-Text that is already simplified is never handed to OpenCC: t2s-style tables
-would still touch 乾隆, 于是 or a name. A document is judged sentence by
-sentence, so a traditional quote in a simplified article (or the reverse) is
-handled on its own.
+tw2sp/hk2sp rewrite mainland vocabulary), so it does the phrase-level work, and
+its answer for a whole document is computed once. What is kept of it is decided
+run by run (a run: consecutive Han characters), with the sentence as context:
+
+- a run with traditional-only characters (後, 裏, 衞) and no simplified-only one
+  (这, 们) is converted;
+- a run with both is converted when traditional characters are the majority,
+  else only its traditional-only characters are;
+- a run whose only change is an ambiguous character (乾 -> 干, 著 -> 着, 陞 -> 升)
+  is converted unless its sentence is clearly simplified (has simplified-only
+  characters and no traditional-only ones): a simplified text keeps 乾 and
+  names, while 步步高陞 or a TW sentence 他看著我 are converted.
+
+Text that is already simplified, where OpenCC changes nothing, is untouched.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import opencc
 
@@ -23,10 +33,10 @@ _tw2s = opencc.OpenCC("tw2s")
 _EXTRA = str.maketrans(T2S_EXTRA)
 _EXTRA_RE = re.compile(f"[{''.join(T2S_EXTRA)}]")
 
-# Sentence-sized spans: the unit the traditional/simplified decision is made on.
-_SPAN_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
+# Sentence-sized spans: the context an ambiguous run is judged in.
+_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
 
-TRAD, SIMP, NEUTRAL = "T", "S", "N"
+SIMPLIFIED = "simplified"  # hint: the surrounding document is simplified
 
 
 def convert(text: str) -> str:
@@ -43,60 +53,74 @@ def _changed(before: str, after: str) -> int:
     return max(len(before), len(after))
 
 
-def _classify(span: str) -> str:
-    trad = len(TRAD_RE.findall(span))
-    if not trad:
-        return SIMP if SIMP_RE.search(span) else NEUTRAL
-    return TRAD if trad >= len(SIMP_RE.findall(span)) else SIMP
+def _kept_simplified(run: str, out: str) -> int:
+    """How many simplified-only characters of ``run`` conversion leaves alone."""
+    if len(run) != len(out):
+        return len(SIMP_RE.findall(run))
+    return sum(1 for m in SIMP_RE.finditer(run) if out[m.start()] == m.group())
 
 
-def _convert_mixed_span(span: str) -> str:
-    """A mostly simplified sentence with some traditional characters in it.
-
-    Runs of Han characters with no simplified-only character are converted as
-    phrases; in runs mixing both, only the traditional-only characters change.
-    """
-
-    def fix_run(m: re.Match[str]) -> str:
-        run = m.group()
-        if not TRAD_RE.search(run):
-            return run
-        if not SIMP_RE.search(run):
-            return convert(run)
-        return TRAD_RE.sub(lambda c: convert(c.group()), run)
-
-    return HAN_RUN_RE.sub(fix_run, span)
+def _decide_run(run: str, out: str, sentence_simplified: bool, hint: str | None) -> str:
+    kept_simp = _kept_simplified(run, out)
+    trad = len(TRAD_RE.findall(run))
+    if kept_simp == 0:
+        if trad or not (sentence_simplified or hint == SIMPLIFIED):
+            return out
+        return run
+    if trad == 0:
+        return run
+    if trad >= kept_simp:
+        return out
+    return TRAD_RE.sub(lambda m: convert(m.group()), run)
 
 
-def to_simplified(text: str, report: Report) -> str:
+def _sentence(
+    text: str, start: int, end: int, conv_slice: Callable[[int, int], str], hint: str | None
+) -> str:
+    sentence = text[start:end]
+    strong_trad = TRAD_RE.search(sentence) is not None
+    simplified = False
+    if not strong_trad and SIMP_RE.search(sentence):
+        simplified = _kept_simplified(sentence, conv_slice(start, end)) > 0
+    parts: list[str] = []
+    pos = start
+    for m in HAN_RUN_RE.finditer(text, start, end):
+        a, b = m.span()
+        out = conv_slice(a, b)
+        if out != m.group():
+            parts.append(text[pos:a])
+            parts.append(_decide_run(m.group(), out, simplified, hint))
+            pos = b
+    parts.append(text[pos:end])
+    return "".join(parts)
+
+
+def to_simplified(text: str, report: Report, hint: str | None = None) -> str:
     """Convert the traditional parts of ``text`` to simplified characters."""
-    if not TRAD_RE.search(text):
+    conv = convert(text)
+    if conv == text:
         return text  # already simplified (or no Chinese): untouched
     if not SIMP_RE.search(text):
-        out = convert(text)  # a wholly traditional document: one OpenCC call
-        report.count("chars_converted", _changed(text, out))
-        return out
+        # Nothing simplified-only anywhere: a traditional (or undecidable) text.
+        if hint == SIMPLIFIED and not TRAD_RE.search(text):
+            return text
+        report.count("chars_converted", _changed(text, conv))
+        return conv
 
-    spans = _SPAN_RE.findall(text)
-    classes = [_classify(s) for s in spans]
-    # A sentence with no telling character (他看著我) follows its neighbours.
-    decided = [c for c in classes if c != NEUTRAL]
-    prev = decided[0] if decided else SIMP
-    for i, cls in enumerate(classes):
-        if cls == NEUTRAL:
-            classes[i] = prev
-        else:
-            prev = cls
+    if len(conv) == len(text):
+        def conv_slice(a: int, b: int) -> str:
+            return conv[a:b]
+    else:
+        def conv_slice(a: int, b: int) -> str:
+            return convert(text[a:b])
 
     parts: list[str] = []
-    i = 0
-    while i < len(spans):
-        j = i
-        while j < len(spans) and classes[j] == classes[i]:
-            j += 1
-        chunk = "".join(spans[i:j])
-        out = convert(chunk) if classes[i] == TRAD else _convert_mixed_span(chunk)
-        report.count("chars_converted", _changed(chunk, out))
-        parts.append(out)
-        i = j
-    return "".join(parts)
+    for m in _SENTENCE_RE.finditer(text):
+        a, b = m.span()
+        if conv_slice(a, b) == m.group():
+            parts.append(m.group())
+        else:
+            parts.append(_sentence(text, a, b, conv_slice, hint))
+    out = "".join(parts)
+    report.count("chars_converted", _changed(text, out))
+    return out

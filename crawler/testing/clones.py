@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache
+from functools import cache
 
 import opencc
 from pypinyin import Style, pinyin
@@ -24,7 +24,7 @@ _FOLD = str.maketrans("，：；（）！？", ",:;()!?")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(variant: str) -> opencc.OpenCC:
     return opencc.OpenCC(variant)
 

@@ -28,9 +28,9 @@ def _load(name: str) -> dict[str, list[str]]:
     return table
 
 
-def _in_gb2312(ch: str) -> bool:
+def _in_charset(ch: str, charset: str) -> bool:
     try:
-        ch.encode("gb2312")
+        ch.encode(charset)
     except UnicodeEncodeError:
         return False
     return True
@@ -48,9 +48,12 @@ def compute() -> tuple[str, str, dict[str, str]]:
     # which simplified text uses in 著名) count only when GB2312 lacks them.
     ts_values = {v for vs in ts.values() for v in vs}
     trad = (set(ts) | ext_keys) - ts_values
-    trad |= {ch for ch in variant_keys - ts_values if not _in_gb2312(ch)}
+    trad |= {ch for ch in variant_keys - ts_values if not _in_charset(ch, "gb2312")}
     st_values = {v for vs in st.values() for v in vs}
-    simp = set(st) - st_values
+    # Evidence of simplified writing: characters mainland text actually uses,
+    # i.e. GBK has them; OpenCC's Extension-B simplified forms (𣨼) are too rare
+    # to tell anything.
+    simp = {ch for ch in set(st) - st_values if _in_charset(ch, "gbk")}
     # Characters tw2s leaves traditional (HK variants such as 衞): take hk2s's answer.
     tw2s = opencc.OpenCC("tw2s")
     hk2s = opencc.OpenCC("hk2s")

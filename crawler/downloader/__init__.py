@@ -1,0 +1,1 @@
+"""Components at the downloader's edge (download handlers)."""

@@ -1,0 +1,76 @@
+"""Article extraction: one page in, the article's fields out. Pure: no Scrapy.
+
+    >>> from crawler.extract import extract_article
+    >>> fields = extract_article(page_bytes, "http://www.huainannet.com/zt_content.asp?id=106231")
+
+Pages of a known site (`crawler.sites`) are read with that site's template for the period the
+page belongs to; other pages, and pages whose site template no longer matches, generically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crawler.extract.decode import Decoded, decode_html
+
+if TYPE_CHECKING:
+    from crawler.sites.base import Site
+
+FIELDS = ("title", "subtitle", "published", "authors", "editors", "source", "section", "body",
+          "images", "original")
+
+
+@dataclass
+class Extraction:
+    """The fields, and how they were found (for logs and crawl stats)."""
+
+    fields: dict
+    site: str | None
+    method: str  # the template's name, or "generic"
+    decoded: Decoded
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, line) cut from the body
+
+    @property
+    def has_body(self) -> bool:
+        return bool(self.fields.get("body", "").strip())
+
+
+def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = None,
+            site: Site | None = None) -> Extraction:
+    """Extract an article page; `content_type` is the HTTP header, when the page came over HTTP,
+    `site` the site's declaration when the caller knows it better than the URL does."""
+    from crawler.extract.generic import extract_generic
+    from crawler.extract.html import parse
+    from crawler.extract.template import apply_template, choose_template
+    from crawler.sites import site_for_url
+
+    decoded = decode_html(html, content_type)
+    site = site or site_for_url(url)
+    raw: dict | None = None
+    method = "generic"
+    if site is not None:
+        template = choose_template(site, parse(decoded.text), url)
+        if template is not None:
+            raw = apply_template(decoded.text, url, site, template)
+            method = template.name
+            if not raw.get("body"):
+                raw = None
+    if raw is None:
+        raw = extract_generic(decoded.text, url)
+        method = "generic" if site is None else "generic-fallback"
+    dropped = raw.pop("dropped", [])
+    fields = {key: raw.get(key) for key in FIELDS if key != "original"}
+    for key in ("authors", "editors", "section", "images"):
+        fields[key] = fields.get(key) or []
+    fields["body"] = fields.get("body") or ""
+    fields["original"] = {"title": fields["title"], "body": fields["body"]}
+    return Extraction(fields, site.name if site else None, method, decoded, dropped)
+
+
+def extract_article(html: str | bytes, url: str, *, content_type: str | bytes | None = None) -> dict:
+    """One article page in, the article's fields out (the record's keys, without crawl-time ones)."""
+    return extract(html, url, content_type=content_type).fields
+
+
+__all__ = ["Extraction", "extract", "extract_article"]

@@ -1,0 +1,97 @@
+"""Parsing pages and turning elements into lines of text."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "pre",
+    "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td",
+    "th", "tbody", "thead", "center", "form", "figure", "figcaption", "br", "hr",
+    "founder-content",
+}
+_INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "select",
+              "textarea", "button", "svg")
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+
+
+def parse(text: str) -> lxml.html.HtmlElement:
+    """An lxml document for a page's text; tolerant of junk, empty input and XML declarations."""
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        text = "<html><body></body></html>"
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring(f"<html><body><pre>{text}</pre></body></html>")
+
+
+def remove(element: etree._Element) -> None:
+    """Drop an element but keep the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        prev = element.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def strip_invisible(root: etree._Element) -> None:
+    """Remove scripts, styles and elements hidden with inline CSS (where clones hide spam)."""
+    for el in list(root.iter(*_INVISIBLE)):
+        remove(el)
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and _HIDDEN.search(el.get("style") or ""):
+            remove(el)
+    for el in list(root.iter(etree.Comment)):
+        remove(el)
+
+
+def clean_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_of(element: etree._Element | None) -> str:
+    """An element's text on one line."""
+    if element is None:
+        return ""
+    return clean_line(" ".join(element.itertext()))
+
+
+def lines_of(root: etree._Element) -> list[str]:
+    """The text of an element as lines, one per block (paragraph, cell, line break)."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = clean_line("".join(current))
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        block = tag.lower() in BLOCK_TAGS
+        if block:
+            flush()
+        if el.text and tag:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return lines

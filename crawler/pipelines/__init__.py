@@ -1,0 +1,1 @@
+"""Item pipelines: validate, (normalize, dedupe,) export/archive."""

@@ -1,0 +1,20 @@
+"""The sites the crawler knows, by name and by URL."""
+
+from __future__ import annotations
+
+from crawler.sites.ahcaijing import AHCAIJING
+from crawler.sites.base import Pick, Site, Template
+from crawler.sites.chuzhou import CHUZHOU
+from crawler.sites.danfeng import DANFENG
+from crawler.sites.huainan import HUAINAN
+from crawler.sites.qutoutiao import QUTOUTIAO
+
+SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DANFENG, CHUZHOU)}
+
+
+def site_for_url(url: str) -> Site | None:
+    """The known site an URL belongs to, or None."""
+    return next((s for s in SITES.values() if s.owns(url)), None)
+
+
+__all__ = ["SITES", "Pick", "Site", "Template", "site_for_url"]

@@ -1,0 +1,1 @@
+"""Spiders: one per site (crawler.spiders.sites) and `generic`."""

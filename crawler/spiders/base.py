@@ -1,0 +1,109 @@
+"""The crawl flow every site spider inherits: listings to article pages, one item per article."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.python.failure import Failure
+
+from crawler.extract import Extraction, extract
+from crawler.items import Article
+from crawler.sites.base import Site
+
+
+class ArticleSpider(scrapy.Spider):
+    """Shared by the site spiders and `generic`: article pages to items, failures counted."""
+
+    site: Site | None = None
+
+    def article_item(self, response: Response, extraction: Extraction) -> Article:
+        fields = extraction.fields
+        return Article(
+            id=hashlib.sha1(response.url.encode("utf-8")).hexdigest()[:20],
+            url=response.url,
+            site=extraction.site or self.name,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            **fields,
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Article]:
+        """An article page to its item; a page with no article body is logged and counted."""
+        stats = self.crawler.stats
+        extraction = extract(response.body, response.url, site=self.site,
+                             content_type=response.headers.get("Content-Type"))
+        stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
+        if extraction.decoded.replacements:
+            stats.inc_value("article/undecodable_chars", extraction.decoded.replacements)
+        for reason, _line in extraction.dropped:
+            stats.inc_value(f"article/cut_lines/{reason}")
+        if not extraction.has_body:
+            stats.inc_value("article/no_body")
+            self.logger.warning("no article body found on %s (%s, %d bytes)", response.url,
+                                extraction.method, len(response.body))
+            return
+        stats.inc_value(f"article/method/{extraction.method}")
+        yield self.article_item(response, extraction)
+
+    def on_error(self, failure: Failure) -> None:
+        """A failed request (after retries): counted by kind, the crawl goes on."""
+        request = getattr(failure, "request", None)
+        if failure.check(HttpError):
+            kind = f"http_{failure.value.response.status}"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            kind = "timeout"
+        elif failure.check(DNSLookupError):
+            kind = "dns"
+        else:
+            kind = failure.type.__name__ if failure.type else "unknown"
+        self.crawler.stats.inc_value(f"errors/{kind}")
+        self.logger.warning("giving up on %s: %s", request.url if request else "?", kind)
+
+
+class SiteSpider(ArticleSpider):
+    """A spider for one declared `Site`: follows its listings, parses its article pages.
+
+    Arguments: `-a since=YYYY-MM-DD` skips listings and articles whose URL dates them earlier
+    (e-papers link each issue to the one before, back for years).
+    """
+
+    site: Site
+
+    def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_domains = list(self.site.hosts)
+        self.since = date.fromisoformat(since) if since else None
+        self.links = LinkExtractor(allow_domains=self.site.hosts, unique=True)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.site.start_urls:
+            yield self.request_for(url) or scrapy.Request(url, self.parse, errback=self.on_error)
+
+    def too_old(self, url: str) -> bool:
+        day = self.site.date_in_url(url)
+        return bool(self.since and day and day < self.since)
+
+    def request_for(self, url: str) -> scrapy.Request | None:
+        if self.too_old(url):
+            return None
+        if self.site.is_article(url):
+            return scrapy.Request(url, self.parse_article, errback=self.on_error)
+        if self.site.is_listing(url):
+            return scrapy.Request(url, self.parse, errback=self.on_error)
+        return None
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        """A listing page: its article links and the listings it links to (pagination)."""
+        if not hasattr(response, "text"):
+            return
+        for link in self.links.extract_links(response):
+            request = self.request_for(link.url)
+            if request is not None:
+                yield request
