@@ -45,6 +45,10 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.downloader.hostmap.HostMapDownloadHandler",
 }
 
+EXTENSIONS = {
+    "crawler.extensions.statsfile.StatsFile": 500,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.export.JsonlExportPipeline": 900,

@@ -54,14 +54,19 @@ class Site:
     """Files and routes of one host."""
 
     def __init__(self, host: str, charset: str | None = "utf-8", gzip: bool = False,
-                 encoding: str = "utf-8") -> None:
-        self.host, self.encoding = host, encoding
-        self.config: dict = {"charset": charset, "gzip": gzip, "routes": {}}
+                 encoding: str = "utf-8", scheme: str = "http") -> None:
+        self.host, self.encoding, self.scheme = host, encoding, scheme
+        # `articles`: the article pages' real URLs, what a spider must reach (tests read it).
+        self.config: dict = {"charset": charset, "gzip": gzip, "routes": {}, "articles": []}
         self.dir = OUT / host
         self.dir.mkdir(parents=True)
 
     def file_for(self, target: str) -> str:
         return FixtureServer._default_file(target)
+
+    def article(self, target: str, text: str, **route: object) -> None:
+        self.page(target, text, **route)
+        self.config["articles"].append(f"{self.scheme}://{self.host}{quote(target, safe='/?=&')}")
 
     def page(self, target: str, text: str, **route: object) -> None:
         name = self.file_for(target)
@@ -172,7 +177,7 @@ def huainan() -> list[dict]:
             "expect": a["expect"], "time": t})
     articles = sorted([captured, *extras], key=lambda a: -a["id"])
     for a in articles:
-        site.page(f"/zt_content.asp?id={a['id']}", article_page(a))
+        site.article(f"/zt_content.asp?id={a['id']}", article_page(a))
 
     def listing(items: list[dict], page: int, pages: int) -> str:
         rows = "".join(f'<tr><td class="dot">·</td><td><a href="zt_content.asp?id={a["id"]}" target="_blank">'
@@ -315,7 +320,7 @@ def chuzhou() -> list[dict]:
                 if not a.get("captured"):
                     a = {**a, "paragraphs": [{**x, "image": f"{y}-{m}/{d}/A{p['node']:02d}/{x['image']}"}
                                              if isinstance(x, dict) else x for x in a["paragraphs"]]}
-                site.page(f"/czrb/pc/content/{y}{m}/{d}/content_{a['id']}.html",
+                site.article(f"/czrb/pc/content/{y}{m}/{d}/content_{a['id']}.html",
                           founder_article(a, paper, date, p["name"], "../../../"))
                 all_articles.append({**a, "date": date, "page": p["name"]})
         for p in pages:
@@ -337,7 +342,7 @@ def hhzb() -> list[dict]:
     paper = "淮河早报"
     pages = [{"node": 1, "name": spec["page"], "items": spec["articles"]}]
     for a in spec["articles"]:
-        site.page(f"/content/{y}{m}/{d}/content_{a['id']}.html",
+        site.article(f"/content/{y}{m}/{d}/content_{a['id']}.html",
                   founder_article(a, paper, date, spec["page"], "../../../"))
     site.page(f"/layout/{y}{m}/{d}/node_01.html", founder_layout(paper, date, pages, 1, None, "content/"))
     site.route("/", status=302, location=f"/layout/{y}{m}/{d}/node_01.html")
@@ -407,9 +412,9 @@ def ahcaijing() -> list[dict]:
     for a in articles:
         text = page_2019(a) if a.get("template") == 2019 else page_2020(a)
         if a.get("wrong_charset"):
-            site.page(a["path"], text, headers=[["Content-Type", "text/html; charset=gbk"]])
+            site.article(a["path"], text, headers=[["Content-Type", "text/html; charset=gbk"]])
         else:
-            site.page(a["path"], text)
+            site.article(a["path"], text)
 
     def listing(channel: str, name: str, items: list[dict], page: int, pages: int) -> str:
         lis = "".join(f'<li><a href="{a["path"]}">{esc(a["title"])}</a><span>{a["time"][:10]}</span></li>'
@@ -445,7 +450,7 @@ def ahcaijing() -> list[dict]:
 # --- 丹凤县人民政府 (www.danfeng.gov.cn, a VSB site): UTF-8, a clone's converted text -----------
 
 def danfeng() -> list[dict]:
-    site = Site("www.danfeng.gov.cn")
+    site = Site("www.danfeng.gov.cn", scheme="https")
     lines = [ln.strip() for ln in capture("003") if ln.strip()]
     captured = {"id": 158842, "channel": 1061, "title": "", "time": "", "source": "",
                 "paragraphs": lines[:-1], "editor_line": lines[-1]}
@@ -486,7 +491,7 @@ def danfeng() -> list[dict]:
 """
 
     for a in articles:
-        site.page(f"/info/{a['channel']}/{a['id']}.htm", page(a))
+        site.article(f"/info/{a['channel']}/{a['id']}.htm", page(a))
 
     def listing(code: str, name: str, items: list[dict], depth: int, older: str | None) -> str:
         up = "../" * depth
@@ -532,7 +537,8 @@ def mirror() -> list[dict]:
         posts.append({"slug": str(p["slug"]), "text": text, "title": p["title"], "feed": p["author"],
                       "date": str(p["date"]), "other_feed": p.get("other_feed")})
     for post in posts:
-        site.page(f"/source/_posts/{post['slug']}.md", post["text"])
+        write = site.page if post.get("other_feed") else site.article  # other feeds: not 趣头条's
+        write(f"/source/_posts/{post['slug']}.md", post["text"])
 
     def listing(items: list[dict], base: str, page: int, pages: int, name: str) -> str:
         arts = "".join(f'<article class="recent-post-item"><h2><a class="article-title" href="/source/_posts/{quote(p["slug"])}.md">'
@@ -597,7 +603,7 @@ def clone_farm(sources: dict[str, dict]) -> list[dict]:
     for it in items:
         paras = "".join(f"<p>{esc(p)}</p>" for p in it["paragraphs"])
         date = str(it["date"])
-        site.page(f"/news/shms/{date}/{it['id']}.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+        site.article(f"/news/shms/{date}/{it['id']}.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>{esc(SPAM[:60])}</title></head><body>
 <div class="spam-top">{esc(SPAM[:120])}</div>
 <div class="nav"><a href="/">首頁</a> &gt; <a href="/news/shms/">社會民生</a></div>

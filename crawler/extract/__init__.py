@@ -9,6 +9,7 @@ page belongs to; other pages, and pages whose site template no longer matches, g
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 
 FIELDS = ("title", "subtitle", "published", "authors", "editors", "source", "section", "body",
           "images", "original")
+
+
+def looks_like_prose(body: str) -> bool:
+    """At least one sentence: enough words, and a sentence end (。！？ or .!?)."""
+    words = re.findall(r"[\u3400-\u9fff]|[A-Za-z0-9]+", body)
+    return len(words) >= 20 and re.search(r"[。！？!?.…]", body) is not None
 
 
 @dataclass
@@ -59,6 +66,10 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
     if raw is None:
         raw = extract_generic(decoded.text, url)
         method = "generic" if site is None else "generic-fallback"
+        if not looks_like_prose(raw.get("body") or ""):
+            # Navigation, an error page, a stub: not an article, however the page is laid out.
+            raw["dropped"] = [*raw.get("dropped", []), *(("not_prose", ln) for ln in raw["body"].splitlines())]
+            raw["body"] = ""
     dropped = raw.pop("dropped", [])
     fields = {key: raw.get(key) for key in FIELDS if key != "original"}
     for key in ("authors", "editors", "section", "images"):

@@ -21,6 +21,7 @@ _TONED = "àáèéìíòóùúāēěīńňōūǎǐǒǔǘǚǜǹḿếề\u0300\u0
 _SYLLABLE_CHARS = "a-zêü" + _TONED
 # An annotation in ASCII or full-width parentheses; clones use ASCII.
 ANNOTATION_RE = re.compile(f"[(（]([{_SYLLABLE_CHARS}]{{1,8}})[)）]")
+_ANNOTATION_SPLIT_RE = re.compile(f"([(（][{_SYLLABLE_CHARS}]{{1,8}}[)）])")
 
 _STRIP_TONE = str.maketrans(
     {
@@ -57,29 +58,35 @@ def all_syllables() -> frozenset[str]:
     return frozenset(r for v in pinyin_dict.values() for r in v.split(","))
 
 
-@lru_cache(maxsize=65536)
-def readings(ch: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(tone-marked readings, toneless readings) of ``ch`` and its simplified form.
+_ACCEPT: dict[str, frozenset[str]] = {}
 
-    Clones read the simplified source in context, so a traditional character
-    may carry a reading pypinyin lists only under its simplified form.
+
+def accepted_syllables(ch: str) -> frozenset[str]:
+    """Syllables that may annotate ``ch``: its readings, with and without tones.
+
+    Readings of its simplified form count too: clones read the simplified
+    source in context, and pypinyin may list a reading only there. Neutral
+    tones are written without a mark (了 le, 们 men), and pypinyin lists some
+    of them only with their full tone (头 tóu), so toneless forms are accepted;
+    a toned syllable can only ever equal a toned reading.
     """
-    forms = {ch, _t2s.convert(ch)}
-    toned = set()
-    for form in forms:
-        if len(form) == 1 and (entry := pinyin_dict.get(ord(form))):
-            toned.update(entry.split(","))
-    return frozenset(toned), frozenset(strip_tone(r) for r in toned)
+    found = _ACCEPT.get(ch)
+    if found is None:
+        if not is_han(ch):
+            return frozenset()
+        toned: set[str] = set()
+        for form in {ch, _t2s.convert(ch)}:
+            if len(form) == 1 and (entry := pinyin_dict.get(ord(form))):
+                toned.update(entry.split(","))
+        found = frozenset(toned | {strip_tone(r) for r in toned})
+        if len(_ACCEPT) < 100_000:
+            _ACCEPT[ch] = found
+    return found
 
 
 def is_reading(ch: str, syllable: str) -> bool:
     """Whether ``syllable`` (tone-marked, or toneless for a neutral tone) reads ``ch``."""
-    toned, toneless = readings(ch)
-    if has_tone(syllable):
-        return syllable in toned
-    # Neutral tones are written without a mark (了 le, 们 men); pypinyin lists
-    # some of them only with their full tone (头 tóu), so compare without tones.
-    return syllable in toneless
+    return syllable in accepted_syllables(ch)
 
 
 def _straddle_char(before: str, ascii_ch: str) -> str | None:
@@ -101,34 +108,56 @@ def _straddle_char(before: str, ascii_ch: str) -> str | None:
 
 
 def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
-    """One pass; also says whether a kept annotation followed a removed one."""
+    """One pass; also says whether a kept annotation followed a removed one.
+
+    Written as a loop over ``split`` rather than a ``sub`` callback: annotated
+    clone text has one annotation every few characters, and this is the hot path.
+    """
+    pieces = _ANNOTATION_SPLIT_RE.split(text)
+    if len(pieces) == 1:
+        return text, False
+    accept = _ACCEPT
+    out = [pieces[0]]
+    pos = len(pieces[0])  # offset of the current annotation in ``text``
+    removed = 0
     again = False
-    last_removed_end = -1
+    prev_removed = False
+    for i in range(1, len(pieces), 2):
+        annotation = pieces[i]
+        syllable = annotation[1:-1]
+        prev = text[pos - 1] if pos else ""
+        found = accept.get(prev)
+        if found is None:
+            found = accepted_syllables(prev)
+        if syllable in found:
+            removed += 1
+            prev_removed = True
+        else:
+            if prev_removed and not pieces[i - 1]:
+                again = True  # 中(zhōng)(zhōng): the second now follows 中
+            prev_removed = False
+            out.append(_judge_stray(text, pos, prev, annotation, syllable, report))
+        following = pieces[i + 1]
+        out.append(following)
+        pos += len(annotation) + len(following)
+    report.count("pinyin_removed", removed)
+    return "".join(out), again
 
-    def replace(m: re.Match[str]) -> str:
-        nonlocal again, last_removed_end
-        syllable = m.group(1)
-        start = m.start()
-        prev = m.string[start - 1] if start else ""
-        if prev and is_han(prev) and is_reading(prev, syllable):
-            report.count("pinyin_removed")
-            last_removed_end = m.end()
+
+def _judge_stray(
+    text: str, pos: int, prev: str, annotation: str, syllable: str, report: Report
+) -> str:
+    """What to keep of an annotation that does not read the character before it."""
+    if not has_tone(syllable) or syllable not in all_syllables():
+        return annotation  # (a), (an), (ma): ordinary parentheses
+    if prev and not is_han(prev) and pos >= 2:
+        straddle = _straddle_char(text[pos - 2], prev)
+        if straddle is not None and is_reading(straddle, syllable):
+            report.count("mojibake_repaired")
+            report.flag("stray_pinyin")
             return ""
-        if start == last_removed_end:
-            # 中(zhōng)(zhōng): once the first goes, the second follows 中.
-            again = True
-        if not has_tone(syllable) or syllable not in all_syllables():
-            return m.group(0)  # (a), (an), (ma): ordinary parentheses
-        if prev and not is_han(prev) and start >= 2:
-            straddle = _straddle_char(m.string[start - 2], prev)
-            if straddle is not None and is_reading(straddle, syllable):
-                report.count("mojibake_repaired")
-                report.flag("stray_pinyin")
-                return ""
-        report.flag("stray_pinyin")
-        return m.group(0)
-
-    return ANNOTATION_RE.sub(replace, text), again
+    report.flag("stray_pinyin")
+    return annotation
 
 
 def strip_annotations(text: str, report: Report) -> str:

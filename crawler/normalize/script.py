@@ -24,7 +24,16 @@ from collections.abc import Callable
 
 import opencc
 
-from crawler.normalize._chars import HAN_RUN_RE, SIMP_RE, TRAD_RE
+from crawler.normalize._chars import (
+    HAN_RUN_RE,
+    MAY_CHANGE_BMP_RE,
+    SIMP_RE,
+    TRAD_RE,
+    has_supplementary,
+    has_trad,
+    may_change_script,
+    run_around,
+)
 from crawler.normalize._charsets import T2S_EXTRA
 from crawler.normalize.report import Report
 
@@ -48,9 +57,24 @@ def convert(text: str) -> str:
 
 
 def _changed(before: str, after: str) -> int:
-    if len(before) == len(after):
-        return sum(map(str.__ne__, before, after))
-    return max(len(before), len(after))
+    """How many characters differ (positions, when the lengths agree)."""
+    if len(before) != len(after):
+        return max(len(before), len(after))
+    if before == after:
+        return 0
+    # Compare as one big integer per text, 32 bits a character: XOR, fold each
+    # lane onto its low bit, count. All in C: ~10x faster than a Python zip.
+    x = int.from_bytes(before.encode("utf-32-le"), "little") ^ int.from_bytes(
+        after.encode("utf-32-le"), "little"
+    )
+    for shift in (16, 8, 4, 2, 1):
+        x |= x >> shift
+    return (x & _low_bits(len(before))).bit_count()
+
+
+def _low_bits(n: int) -> int:
+    """An integer with bit 0 of each of ``n`` 32-bit lanes set."""
+    return int.from_bytes(b"\x01\x00\x00\x00" * n, "little")
 
 
 def _kept_simplified(run: str, out: str) -> int:
@@ -95,14 +119,45 @@ def _sentence(
     return "".join(parts)
 
 
+# Past this many ambiguous characters, one conversion of the whole text is cheaper.
+_MAX_WINDOWS = 24
+
+
+def _ambiguous_runs_unchanged(text: str) -> bool:
+    """Whether OpenCC leaves every run holding an ambiguous character (乾隆, 什么) alone.
+
+    Simplified text often has a few such characters, nearly always inside a
+    phrase OpenCC protects; converting those runs only is much cheaper than
+    converting the whole text.
+    """
+    if has_supplementary(text):
+        return False
+    checked_to = -1
+    for count, m in enumerate(MAY_CHANGE_BMP_RE.finditer(text)):
+        if count >= _MAX_WINDOWS:
+            return False
+        if m.start() < checked_to:
+            continue
+        a, b = run_around(text, m.start())
+        run = text[a:b]
+        if convert(run) != run:
+            return False
+        checked_to = b
+    return True
+
+
 def to_simplified(text: str, report: Report, hint: str | None = None) -> str:
     """Convert the traditional parts of ``text`` to simplified characters."""
+    if not may_change_script(text):
+        return text
+    if not has_trad(text) and _ambiguous_runs_unchanged(text):
+        return text
     conv = convert(text)
     if conv == text:
         return text  # already simplified (or no Chinese): untouched
     if not SIMP_RE.search(text):
         # Nothing simplified-only anywhere: a traditional (or undecidable) text.
-        if hint == SIMPLIFIED and not TRAD_RE.search(text):
+        if hint == SIMPLIFIED and not has_trad(text):
             return text
         report.count("chars_converted", _changed(text, conv))
         return conv

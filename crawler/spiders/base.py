@@ -8,11 +8,27 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
+
+# Failure kinds, as the stats name them (errors/<kind>).
+_KINDS = (
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadConnectionRefusedError,), "connection_refused"),
+    ((ResponseDataLossError,), "data_loss"),
+    ((DownloadFailedError,), "download_failed"),
+)
 
 from crawler.extract import Extraction, extract
 from crawler.items import Article
@@ -57,12 +73,9 @@ class ArticleSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if failure.check(HttpError):
             kind = f"http_{failure.value.response.status}"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            kind = "timeout"
-        elif failure.check(DNSLookupError):
-            kind = "dns"
         else:
-            kind = failure.type.__name__ if failure.type else "unknown"
+            kind = next((name for types, name in _KINDS if failure.check(*types)),
+                        failure.type.__name__ if failure.type else "unknown")
         self.crawler.stats.inc_value(f"errors/{kind}")
         self.logger.warning("giving up on %s: %s", request.url if request else "?", kind)
 
@@ -75,6 +88,12 @@ class SiteSpider(ArticleSpider):
     """
 
     site: Site
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # On the class: `scrapy shell URL` and `scrapy parse URL` find a spider by it.
+        if getattr(cls, "site", None) is not None:
+            cls.allowed_domains = list(cls.site.hosts)
 
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,0 +1,66 @@
+"""Shared fixtures: the fixture server, scrapy commands in subprocesses, one demo crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.fixtures import FixtureServer
+
+REPO = Path(__file__).resolve().parents[1]
+SITES_DIR = REPO / "crawler" / "fixtures" / "sites"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--datasets", default=os.environ.get("ZH_DATASETS", str(REPO.parent / "shared" / "datasets")),
+                     help="folder holding the extraction data sets (default ../shared/datasets)")
+
+
+def run_scrapy(*args: str, timeout: float = 180, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """A scrapy command of this project, in a fresh process (Twisted's reactor runs once)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def site_config(host: str) -> dict:
+    return json.loads((SITES_DIR / host / "_site.json").read_text("utf-8"))
+
+
+@dataclass
+class CrawlOutput:
+    out: Path
+    result: subprocess.CompletedProcess
+
+    def items(self, spider: str) -> list[dict]:
+        return read_jsonl(self.out / "articles" / f"{spider}.jsonl")
+
+    def stats(self, spider: str) -> dict:
+        path = self.out / "stats" / f"{spider}.json"
+        return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> CrawlOutput:
+    """One `scrapy demo` run, as the README has users run it."""
+    out = tmp_path_factory.mktemp("demo")
+    result = run_scrapy("demo", "-s", f"OUTPUT_DIR={out}", timeout=300)
+    return CrawlOutput(out, result)
+
+
+@pytest.fixture
+def server() -> FixtureServer:
+    with FixtureServer() as srv:
+        yield srv
