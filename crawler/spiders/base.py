@@ -21,6 +21,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.extract import Extraction, extract
+from crawler.items import Article
+from crawler.sites.base import Site
+
 # Failure kinds, as the stats name them (errors/<kind>).
 _KINDS = (
     ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
@@ -30,9 +34,6 @@ _KINDS = (
     ((DownloadFailedError,), "download_failed"),
 )
 
-from crawler.extract import Extraction, extract
-from crawler.items import Article
-from crawler.sites.base import Site
 
 
 class ArticleSpider(scrapy.Spider):
