@@ -22,9 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "normalize"))
 
-from corpus import capture, source_paragraphs  # noqa: E402
+from normalize_corpus import capture, source_paragraphs  # noqa: E402
 
 from crawler.normalize import normalize_text  # noqa: E402
+from crawler.normalize.core import stages  # noqa: E402
+from crawler.normalize.report import Report  # noqa: E402
 from crawler.testing import clonify  # noqa: E402
 
 ARTICLE_PARAGRAPHS = 12
@@ -44,18 +46,24 @@ def build_corpus(target_bytes: int, seed: int = 0) -> dict[str, list[str]]:
         "clone (30% annotated)": [capture("001"), capture("002"), capture("003")],
         "heavily annotated": [],
     }
+    # Clonify is slow (pypinyin), so each kind cycles through a pool of distinct
+    # articles until it holds its share of the bytes.
     share = target_bytes // 3
     for kind, docs in kinds.items():
-        i = 0
-        while sum(len(d.encode("utf-8")) for d in docs) < share:
-            text = base[i % len(base)]
+        pool = list(docs)
+        for i, text in enumerate(base):
             if kind == "clean simplified":
-                docs.append(text)
+                pool.append(text)
             else:
                 variant = ("s2t", "s2tw", "s2hk")[i % 3]
                 annotate = 1.0 if kind == "heavily annotated" else 0.3
-                docs.append(clonify(text, variant=variant, annotate=annotate, seed=i))
-            i += 1
+                pool.append(clonify(text, variant=variant, annotate=annotate, seed=i))
+        docs.clear()
+        size = 0
+        while size < share:
+            doc = pool[len(docs) % len(pool)]
+            docs.append(doc)
+            size += len(doc.encode("utf-8"))
     return kinds
 
 
@@ -87,12 +95,27 @@ def main() -> None:
         total_chars += chars
         total_bytes += size
         total_time += seconds
-        print(f"{kind:<24}{len(docs):>6}{size / 1e6:>8.2f}{chars:>12,}{seconds:>9.2f}{chars / seconds:>14,.0f}")
+        print(
+            f"{kind:<24}{len(docs):>6}{size / 1e6:>8.2f}{chars:>12,}{seconds:>9.2f}{chars / seconds:>14,.0f}"
+        )
     print(
         f"{'total':<24}{sum(len(d) for d in corpus.values()):>6}{total_bytes / 1e6:>8.2f}"
         f"{total_chars:>12,}{total_time:>9.2f}{total_chars / total_time:>14,.0f}"
     )
     print(f"normalize_text: {total_chars / total_time / 1e6:.2f} million characters/s on one core")
+    print()
+    _stage_breakdown([doc for docs in corpus.values() for doc in docs], total_chars)
+
+
+def _stage_breakdown(docs: list[str], total_chars: int) -> None:
+    """Time each stage of the pipeline over the whole corpus (one run)."""
+    print(f"{'stage':<24}{'seconds':>9}{'ns/char':>9}")
+    texts = list(docs)
+    for name, stage in stages():
+        start = time.perf_counter()
+        texts = [stage(text, Report()) for text in texts]
+        seconds = time.perf_counter() - start
+        print(f"{name:<24}{seconds:>9.2f}{seconds / total_chars * 1e9:>9.0f}")
 
 
 if __name__ == "__main__":

@@ -41,18 +41,32 @@ FIXTURE_SERVER = ""
 
 # Scrapy's HTTP/1.1 handler, which sends fixture hosts to FIXTURE_SERVER when that is set.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.downloader.hostmap.HostMapDownloadHandler",
-    "https": "crawler.downloader.hostmap.HostMapDownloadHandler",
+    "http": "crawler.downloader.handler.CrawlerDownloadHandler",
+    "https": "crawler.downloader.handler.CrawlerDownloadHandler",
 }
 
 EXTENSIONS = {
     "crawler.extensions.statsfile.StatsFile": 500,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the downloader: sees responses before decompression and redirects.
+    "crawler.downloader.warc.WarcCaptureMiddleware": 950,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.archive.ArchivePipeline": 800,
     "crawler.pipelines.export.JsonlExportPipeline": 900,
 }
+
+# --- archive --------------------------------------------------------------------
+# WARC files of every fetch as served (OUTPUT_DIR/warc), their CDXJ index (OUTPUT_DIR/index.cdxj).
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1024**3  # rotate files at this size (bytes)
+WARC_VERSION = "1.1"
+# The state store (archived payloads, later URLs and fingerprints); empty: OUTPUT_DIR/state.sqlite.
+STATE_URL = ""
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

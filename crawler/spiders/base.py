@@ -48,6 +48,7 @@ class ArticleSpider(scrapy.Spider):
             url=response.url,
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            warc=response.meta.get("warc"),
             **fields,
         )
 

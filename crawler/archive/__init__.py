@@ -1,0 +1,12 @@
+"""Web archive output: WARC files of every fetch as served, their CDXJ index, recovery.
+
+Pure: no Scrapy. The downloader middleware and item pipeline that feed it live in
+crawler.downloader.warc and crawler.pipelines.archive.
+"""
+
+from crawler.archive.index import index_warc, merge_indexes
+from crawler.archive.recover import recover_folder
+from crawler.archive.writer import Capture, Locator, Original, WarcFiles, capture_of
+
+__all__ = ["Capture", "Locator", "Original", "WarcFiles", "capture_of", "index_warc",
+           "merge_indexes", "recover_folder"]

@@ -1,0 +1,224 @@
+"""Write WARC files: records built from captured exchanges, gzip per record, files rotated.
+
+A file is written as `<name>.warc.gz.open`, holding an exclusive lock while a process writes
+it, and renamed to `<name>.warc.gz` when closed; `recover.py` finishes files whose writer died.
+Names carry the time, a serial, the host and the process id, and are created exclusively, so
+overlapping runs never write the same file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+from w3lib.url import safe_url_string
+from warcio.recordbuilder import RecordBuilder
+from warcio.timeutils import datetime_to_iso_date
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from crawler.archive.http import split_message
+
+OPEN_SUFFIX = ".open"
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a record is: enough to read it back with one seek."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+
+    def as_dict(self) -> dict:
+        return {"filename": self.filename, "offset": self.offset, "length": self.length,
+                "record_id": self.record_id}
+
+
+@dataclass(frozen=True)
+class Original:
+    """A payload already archived: where a revisit record points."""
+
+    uri: str
+    date: str
+    record_id: str
+
+
+def payload_digest(data: bytes) -> str:
+    digester = Digester("sha1")
+    digester.update(data)
+    return str(digester)
+
+
+def warc_date(epoch: float) -> str:
+    return datetime_to_iso_date(datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None), use_micros=True)
+
+
+def target_uri(url: str) -> str:
+    """WARC-Target-URI as replay tools need it: ASCII, non-ASCII percent-encoded as UTF-8."""
+    return safe_url_string(url, encoding="utf-8")
+
+
+@dataclass
+class Capture:
+    """A captured exchange, parsed and digested, ready to be written."""
+
+    uri: str
+    request: bytes
+    response: bytes
+    date: str
+    ip_address: str | None
+    digest: str | None  # payload digest; None where the response has no parsable head
+    complete: bool
+
+
+def capture_of(url: str, request: bytes, response: bytes, started: float,
+               ip_address: str | None) -> Capture:
+    message = split_message(response)
+    digest, complete = None, False
+    if message is not None:
+        _, complete = message.entity()
+        # Over the body as received, transfer encoding included: how warcio (check, index)
+        # and pywb compute it, so the archive's digests verify with the tools that read it.
+        digest = payload_digest(message.body)
+    return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest, complete)
+
+
+class WarcFiles:
+    """Rotating WARC files in one folder, for one crawl (`prefix`)."""
+
+    def __init__(self, folder: Path | str, prefix: str, *, max_size: int = 1 << 30,
+                 info: dict | None = None, version: str = "1.1",
+                 on_close: Callable[[Path], None] | None = None) -> None:
+        self.folder = Path(folder)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.info = info or {}
+        self.builder = RecordBuilder(warc_version=version)
+        self.version = version
+        self.on_close = on_close
+        self.closed: list[Path] = []
+        self._serial = 0
+        self._fh = None
+        self._path: Path | None = None
+        self._writer: WARCWriter | None = None
+
+    # --- files ---------------------------------------------------------------------------
+    @property
+    def current(self) -> Path | None:
+        return self._path
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._serial += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        host = socket.gethostname().split(".")[0] or "host"
+        name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}.warc.gz"
+        self._path = self.folder / (name + OPEN_SUFFIX)
+        self._fh = open(self._path, "xb")  # noqa: SIM115 - held open across writes
+        fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version=self.version)
+        info = {"software": "zh-news-archiver (Scrapy)", "format": f"WARC File Format {self.version}",
+                "hostname": socket.gethostname(), **self.info}
+        self._writer.write_record(self.builder.create_warcinfo_record(name, info))
+        self._fh.flush()
+
+    def close(self) -> Path | None:
+        """Close the current file (renamed to its final name); its path, or None."""
+        if self._fh is None:
+            return None
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        final = self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)])
+        os.rename(self._path, final)
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+        self._fh = self._path = self._writer = None
+        self.closed.append(final)
+        if self.on_close:
+            self.on_close(final)
+        return final
+
+    def _write(self, records: list) -> list[Locator]:
+        if self._fh is None:
+            self._open()
+        name = self._path.name[: -len(OPEN_SUFFIX)]
+        locators = []
+        for record in records:
+            offset = self._fh.tell()
+            self._writer.write_record(record)
+            locators.append(Locator(name, offset, self._fh.tell() - offset,
+                                    record.rec_headers.get_header("WARC-Record-ID")))
+        self._fh.flush()  # whole records reach the file before anything else happens
+        if self._fh.tell() >= self.max_size:
+            self.close()
+        return locators
+
+    # --- records -------------------------------------------------------------------------
+    def _headers(self, capture: Capture, record_type: str, extra: dict) -> dict:
+        # WARC-Type first, as readers expect to see it (warcio keeps the position it is given).
+        headers = {"WARC-Type": record_type, "WARC-Date": capture.date, **extra}
+        if capture.ip_address:
+            headers["WARC-IP-Address"] = capture.ip_address
+        return headers
+
+    def write_capture(self, capture: Capture, original: Original | None = None) -> tuple[Locator, Locator]:
+        """Write the request and the response (or, for a payload already archived, a revisit).
+
+        Returns the locators of the request record and of the response/revisit record.
+        """
+        response_id = self.builder._make_warc_id()
+        message = split_message(capture.response)
+        if original is not None and message is not None and capture.digest:
+            response = self.builder.create_revisit_record(
+                capture.uri, capture.digest, original.uri, original.date,
+                http_headers=message.headers,
+                warc_headers_dict=self._headers(capture, "revisit", {"WARC-Record-ID": response_id,
+                                                          "WARC-Refers-To": original.record_id}))
+        else:
+            extra = {"WARC-Record-ID": response_id}
+            if capture.digest:
+                extra["WARC-Payload-Digest"] = capture.digest
+            if message is not None and not capture.complete:
+                extra["WARC-Truncated"] = "disconnect"
+            if message is not None:
+                response = self.builder.create_warc_record(
+                    capture.uri, "response", payload=BytesIO(message.body), length=len(message.body),
+                    http_headers=message.headers, warc_headers_dict=self._headers(capture, "response", extra))
+            else:  # not even a whole head: keep the bytes as a resource, never drop them
+                response = self.builder.create_warc_record(
+                    capture.uri, "resource", payload=BytesIO(capture.response),
+                    length=len(capture.response), warc_content_type="application/octet-stream",
+                    warc_headers_dict=self._headers(capture, "resource", {**extra, "WARC-Truncated": "disconnect"}))
+        request_message = split_message(capture.request, request=True)
+        request_extra = self._headers(capture, "request", {"WARC-Concurrent-To": response_id})
+        if request_message is not None:
+            request = self.builder.create_warc_record(
+                capture.uri, "request", payload=BytesIO(request_message.body),
+                length=len(request_message.body), http_headers=request_message.headers,
+                warc_headers_dict=request_extra)
+        else:
+            request = self.builder.create_warc_record(
+                capture.uri, "request", payload=BytesIO(capture.request), length=len(capture.request),
+                warc_content_type="application/http; msgtype=request", warc_headers_dict=request_extra)
+        response_locator, request_locator = self._write([response, request])
+        return request_locator, response_locator
+
+    def write_metadata(self, uri: str, refers_to: str | None, data: dict, date: float | None = None) -> Locator:
+        """A metadata record (JSON) about a captured response, e.g. the article extracted from it."""
+        payload = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        headers = {"WARC-Type": "metadata", "WARC-Date": warc_date(date or datetime.now(UTC).timestamp())}
+        if refers_to:
+            headers["WARC-Refers-To"] = refers_to
+        record = self.builder.create_warc_record(
+            target_uri(uri), "metadata", payload=BytesIO(payload), length=len(payload),
+            warc_content_type="application/json", warc_headers_dict=headers)
+        return self._write([record])[0]

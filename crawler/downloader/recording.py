@@ -1,0 +1,90 @@
+"""Record HTTP exchanges byte for byte, on the connection, the way a recording proxy does.
+
+Scrapy's objects lose part of what the server sent: Twisted canonicalises header names,
+groups repeated headers, consumes the connection headers (Connection, Keep-Alive,
+Transfer-Encoding) and the chunk framing, and drops the reason phrase; HttpCompressionMiddleware
+then decodes the body. A client protocol that tees what it writes and what it receives keeps all
+of it. Each exchange is read after the response is complete, from the Twisted response's
+transport (this protocol), by the download handler.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from scrapy.core.downloader.handlers.http11 import (
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+)
+
+
+@dataclass
+class Exchange:
+    """One request and its response, as they crossed the wire."""
+
+    request: bytes  # request line, headers, body: the bytes written
+    response: bytes  # status line, headers, body (transfer-encoded as received)
+    started: float  # when the request was written (epoch seconds)
+    ip_address: str | None
+
+
+class RecordingProtocol(_LenientHTTP11ClientProtocol):
+    """An HTTP/1.1 client protocol that keeps the bytes of the exchange in progress.
+
+    HTTP/1.1 without pipelining: one exchange at a time on a connection, so the bytes received
+    between two requests belong to the first one's response.
+    """
+
+    sent: bytearray
+    received: bytearray
+    started: float = 0.0
+
+    def request(self, request):  # noqa: ANN001, ANN201 - Twisted's interface
+        self.sent = bytearray()
+        self.received = bytearray()
+        self.started = time.time()
+        self._tee_writes()
+        deferred = super().request(request)
+
+        def tag(response):  # noqa: ANN001, ANN202 - a Twisted response
+            response._recording_protocol = self  # how the download handler finds the exchange
+            return response
+
+        return deferred.addCallback(tag)
+
+    def _tee_writes(self) -> None:
+        transport = self.transport
+        if transport is None or getattr(transport, "_recording_tee", None) is self:
+            return
+        write, write_sequence = transport.write, transport.writeSequence
+
+        def tee(data: bytes) -> None:
+            self.sent += data
+            write(data)
+
+        def tee_sequence(seq) -> None:  # noqa: ANN001
+            seq = list(seq)
+            for data in seq:
+                self.sent += data
+            write_sequence(seq)
+
+        transport.write, transport.writeSequence = tee, tee_sequence
+        transport._recording_tee = self
+
+    def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
+        # Before parsing: the parser may complete the response (and run Scrapy's callbacks)
+        # within this call, and the exchange must already hold these bytes then.
+        if hasattr(self, "received"):
+            self.received += data
+        super().dataReceived(data)
+
+    def exchange(self) -> Exchange:
+        peer = self.transport.getPeer() if self.transport is not None else None
+        return Exchange(bytes(self.sent), bytes(self.received), self.started,
+                        getattr(peer, "host", None))
+
+
+class RecordingFactory(_LenientHTTP11ClientFactory):
+    def buildProtocol(self, addr):  # noqa: ANN001, ANN201, N802 - Twisted's interface
+        return RecordingProtocol(self._quiescentCallback)

@@ -1,0 +1,37 @@
+"""Archive every response as the server sent it, before any middleware changes it.
+
+Close to the downloader (after compression and redirects in the response's way back), so
+robots.txt, redirects, errors and retries are archived too. The response record's locator goes
+to `request.meta["warc"]`, from where the spider puts it in the article record.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+
+from crawler.extensions.archive import WarcArchive
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, archive: WarcArchive, crawler: Crawler) -> None:
+        self.archive = archive
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        archive = WarcArchive.of(crawler)
+        if archive is None:
+            raise NotConfigured("WARC_ENABLED is off")
+        return cls(archive, crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        exchange = request.meta.pop("exchange", None)
+        if exchange is None:
+            # Not fetched over HTTP by our handler (a data: or file: URL, a cache): nothing
+            # as-sent to keep; counted so that a misconfiguration shows.
+            self.stats.inc_value("warc/not_recorded")
+            return response
+        request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+        return response

@@ -1,0 +1,100 @@
+"""A crawl's web archive: its WARC files, its index, the state store for revisits.
+
+One per crawler, shared by the capture middleware (request/response/revisit records) and the
+archive pipeline (metadata records). Opened with the crawler: abandoned `.open` files of dead
+crawls are recovered first. Closed with the spider: the last file is closed and every closed
+file indexed into OUTPUT_DIR/index.cdxj.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from crawler.archive import (
+    Locator,
+    Original,
+    WarcFiles,
+    capture_of,
+    index_warc,
+    merge_indexes,
+    recover_folder,
+)
+from crawler.downloader.recording import Exchange
+from crawler.state import StateStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+class WarcArchive:
+    _instances: WeakKeyDictionary = WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> WarcArchive | None:
+        """The crawler's archive (None when WARC_ENABLED is off)."""
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            return None
+        if crawler not in cls._instances:
+            cls._instances[crawler] = cls(crawler)
+        return cls._instances[crawler]
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.output = Path(settings.get("OUTPUT_DIR", "output"))
+        self.folder = self.output / "warc"
+        self.index_dir = self.output / "index"
+        self.stats = crawler.stats
+        for recovered in recover_folder(self.folder):
+            self.stats.inc_value("warc/recovered_files")
+            self.stats.inc_value("warc/recovered_cut_bytes", recovered.cut_bytes)
+            if recovered.records:
+                index_warc(recovered.path, self.index_dir)
+        self.store: StateStore = open_store(self.output, settings.get("STATE_URL", ""))
+        self.files: WarcFiles | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def spider_opened(self, spider: Spider) -> None:
+        settings = self.crawler.settings
+        self.files = WarcFiles(
+            self.folder, spider.name, max_size=settings.getint("WARC_MAX_SIZE"),
+            version=settings.get("WARC_VERSION", "1.1"), on_close=self._closed,
+            info={"isPartOf": spider.name, "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                  "http-header-user-agent": settings.get("USER_AGENT"),
+                  "description": "Bytes as the server sent them, recorded on the connection. "
+                                 "The body keeps its content and transfer encodings; "
+                                 "WARC-Payload-Digest is of the body as received."})
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.files is not None:
+            self.files.close()
+        lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
+        self.stats.set_value("warc/index_lines", lines)
+        self.store.close()
+
+    def _closed(self, path: Path) -> None:
+        index_warc(path, self.index_dir)
+        self.stats.inc_value("warc/files_closed")
+
+    def capture(self, url: str, exchange: Exchange) -> Locator:
+        """Archive one exchange: request and response records, or a revisit for a known payload."""
+        assert self.files is not None, "the spider is not open"
+        capture = capture_of(url, exchange.request, exchange.response, exchange.started, exchange.ip_address)
+        original = self.store.original_payload(capture.digest) if capture.digest else None
+        _, locator = self.files.write_capture(capture, original)
+        if original is None and capture.digest:
+            self.store.add_payload(capture.digest, Original(capture.uri, capture.date, locator.record_id))
+        self.stats.inc_value("warc/revisits" if original else "warc/responses")
+        self.stats.inc_value("warc/bytes_received", len(exchange.response))
+        return locator
+
+    def metadata(self, url: str, refers_to: str | None, data: dict) -> Locator:
+        assert self.files is not None, "the spider is not open"
+        self.stats.inc_value("warc/metadata")
+        return self.files.write_metadata(url, refers_to, data)
