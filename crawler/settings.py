@@ -50,12 +50,16 @@ EXTENSIONS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and everything else: a known article is not requested at all.
+    "crawler.downloader.known.KnownArticlesMiddleware": 50,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.normalize.NormalizePipeline": 200,
+    "crawler.pipelines.dedupe.DedupePipeline": 300,
     "crawler.pipelines.archive.ArchivePipeline": 800,
     "crawler.pipelines.export.JsonlExportPipeline": 900,
 }
@@ -65,8 +69,16 @@ ITEM_PIPELINES = {
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1024**3  # rotate files at this size (bytes)
 WARC_VERSION = "1.1"
-# The state store (archived payloads, later URLs and fingerprints); empty: OUTPUT_DIR/state.sqlite.
+# The state store (archived payloads and article URLs, fingerprints, clusters); empty:
+# OUTPUT_DIR/state.sqlite.
 STATE_URL = ""
+
+# --- dedupe ---------------------------------------------------------------------
+DEDUPE_ENABLED = True
+DEDUPE_THRESHOLD = 0.5  # estimated Jaccard similarity of bodies at which two articles are one story
+DEDUPE_SHINGLE = 5  # characters per shingle
+DEDUPE_NUM_PERM = 128  # MinHash permutations
+REFRESH = False  # fetch article pages again even when already archived
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+# Query parameters that say how a reader arrived, not what they read.
+TRACKING_PARAMS = re.compile(
+    r"^(?:utm_\w+|spm|from|source|share_?\w*|sharer?|fbclid|gclid|yclid|mc_[ce]id|wxshare\w*|"
+    r"scene|isappinstalled|timestamp|_t|t|s_trans|sudaref|winzoom|ref|referer|clickid)$", re.I)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Image and CORS proxies that wrap the original URL: `https://proxy/?http://origin/x.jpg`,
 # `https://proxy/?url=http%3A%2F%2Forigin%2Fx.jpg`.
@@ -30,3 +38,21 @@ def absolute(base: str, href: str | None) -> str | None:
         return None
     url = urljoin(base, href)
     return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def canonical_url(url: str, aliases: dict[str, str] | None = None) -> str:
+    """One spelling per page: proxy unwrapped, scheme and host lower-cased, host aliases of one
+    site folded (`m.xomn.cn` → `www.ahcaijing.com`), default port, fragment and tracking
+    parameters removed, remaining parameters sorted, non-ASCII percent-encoded; `https` and
+    `http` are one page."""
+    url = unwrap_proxy(safe_url_string(url.strip(), encoding="utf-8"))
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = (aliases or {}).get(host, host)
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not TRACKING_PARAMS.match(k)))
+    path = parts.path or "/"
+    return urlunsplit(("http" if scheme in ("http", "https") else scheme, netloc, path, query, ""))

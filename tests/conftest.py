@@ -45,7 +45,14 @@ class CrawlOutput:
     result: subprocess.CompletedProcess
 
     def items(self, spider: str) -> list[dict]:
+        """Every article record the spider exported: each story's first copy and later copies."""
+        return self.stories(spider) + self.copies(spider)
+
+    def stories(self, spider: str) -> list[dict]:
         return read_jsonl(self.out / "articles" / f"{spider}.jsonl")
+
+    def copies(self, spider: str) -> list[dict]:
+        return read_jsonl(self.out / "duplicates" / f"{spider}.jsonl")
 
     def stats(self, spider: str) -> dict:
         path = self.out / "stats" / f"{spider}.json"

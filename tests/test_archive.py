@@ -146,12 +146,20 @@ def test_headers_as_sent_and_chunked_bodies(server, tmp_path: Path) -> None:  # 
 
 def test_second_crawl_writes_revisits(server, tmp_path: Path) -> None:  # noqa: ANN001
     crawl("chuzhou", server, tmp_path)
-    first = {r["file"] for r in records(tmp_path)}
+    seen = {r["file"] for r in records(tmp_path)}
+    # A scheduled run: listings fetched again (unchanged: revisits), known articles not at all.
     crawl("chuzhou", server, tmp_path)
-    second = [r for r in records(tmp_path) if r["file"] not in first]
+    second = [r for r in records(tmp_path) if r["file"] not in seen]
     kinds = [r["type"] for r in second]
+    assert kinds.count("response") == 0 and kinds.count("revisit") >= 4
+    assert not any("/content/" in r["uri"] for r in second if r["uri"])
+    seen |= {r["file"] for r in second}
+    # Asked to refresh: every page fetched again, all unchanged, all revisits.
+    crawl("chuzhou", server, tmp_path, "-s", "REFRESH=1")
+    third = [r for r in records(tmp_path) if r["file"] not in seen]
+    kinds = [r["type"] for r in third]
     assert kinds.count("response") == 0 and kinds.count("revisit") >= 9
-    revisit = next(r for r in second if r["type"] == "revisit" and "content_24971" in r["uri"])
+    revisit = next(r for r in third if r["type"] == "revisit" and "content_24971" in r["uri"])
     assert revisit["headers"]["WARC-Refers-To-Target-URI"] == revisit["uri"]
     assert revisit["headers"]["WARC-Profile"].endswith("identical-payload-digest")
     assert revisit["headers"]["WARC-Refers-To-Date"] and revisit["headers"]["WARC-Refers-To"]

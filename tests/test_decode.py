@@ -27,8 +27,8 @@ def test_gbk_site_declares_its_charset_only_in_meta(server, demo: CrawlOutput) -
     expected = h1(body.decode("gbk"))
     assert body.decode("utf-8", "replace") != body.decode("gbk")  # really not UTF-8
     item = next(i for i in demo.items("huainan") if i["url"].endswith("id=106305"))
-    assert item["title"] == expected
-    assert "網" in item["title"] and "\ufffd" not in item["body"]
+    assert item["original"]["title"] == expected
+    assert "網" in item["original"]["title"] and "\ufffd" not in item["original"]["body"]
 
 
 def test_page_with_a_wrong_http_charset(server, demo: CrawlOutput) -> None:  # noqa: ANN001
@@ -38,7 +38,7 @@ def test_page_with_a_wrong_http_charset(server, demo: CrawlOutput) -> None:  # n
     expected = h1(body.decode("utf-8"))  # ...the page is UTF-8, as its <meta> says
     assert body.decode("gb18030", "replace") != body.decode("utf-8")
     item = next(i for i in demo.items("ahcaijing") if i["url"].endswith(path))
-    assert item["title"] == expected
+    assert item["original"]["title"] == expected
     assert item["title"].startswith("淮南")
 
 

@@ -3,7 +3,7 @@
 Offline: requests for the sites' real hostnames go to the fixture server (FIXTURE_SERVER), and
 articles land under OUTPUT_DIR with their real URLs. The clone site (a content farm, not a
 source of ours) is crawled with `generic`. Exits non-zero if a spider fails: it did not finish,
-raised errors in its callbacks, or yielded no article.
+raised errors in its callbacks, or found no article at all (neither new nor already archived).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def crawl_failed(crawler: Crawler) -> str | None:
     errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if errors:
         return f"{errors} exceptions in callbacks"
-    if not stats.get("item_scraped_count"):
-        return "no articles"
+    if not stats.get("item_scraped_count") and not stats.get("dedupe/known_article_skipped"):
+        return "no articles, new or already archived"
     return None
 
 
@@ -84,7 +84,9 @@ class Command(ScrapyCommand):
             why = crawl_failed(crawler)
             failed |= why is not None
             print(f"  {crawler.spider.name if crawler.spider else '?':10} "
-                  f"{stats.get('item_scraped_count', 0):3} articles  "
+                  f"{stats.get('item_scraped_count', 0):3} articles "
+                  f"({stats.get('dedupe/new_story', 0)} new stories), "
+                  f"{stats.get('dedupe/known_article_skipped', 0):3} already archived, "
                   f"{stats.get('downloader/response_count', 0):3} responses  "
                   f"{'FAILED: ' + why if why else 'ok'}")
         self.exitcode = 1 if failed or self.crawler_process.bootstrap_failed else 0

@@ -26,7 +26,8 @@ from crawler.archive import (
     recover_folder,
 )
 from crawler.downloader.recording import Exchange
-from crawler.state import StateStore, open_store
+from crawler.extensions.state import CrawlState
+from crawler.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class WarcArchive:
             self.stats.inc_value("warc/recovered_cut_bytes", recovered.cut_bytes)
             if recovered.records:
                 index_warc(recovered.path, self.index_dir)
-        self.store: StateStore = open_store(self.output, settings.get("STATE_URL", ""))
+        self.store: StateStore = CrawlState.of(crawler).store
         self.files: WarcFiles | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -76,7 +77,6 @@ class WarcArchive:
             self.files.close()
         lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
         self.stats.set_value("warc/index_lines", lines)
-        self.store.close()
 
     def _closed(self, path: Path) -> None:
         index_warc(path, self.index_dir)

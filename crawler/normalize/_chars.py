@@ -40,10 +40,8 @@ TRAD_RE = re.compile(f"[{_TRAD_BMP}]|(?={_SUPP_RE.pattern})[{_TRAD_SUPP}]")
 SIMP_RE = re.compile(f"[{SIMP_ONLY}]")
 # Anything OpenCC's tw2s could rewrite: traditional-only and ambiguous
 # characters, hk2s's extras, and compatibility ideographs.
-MAY_CHANGE_BMP_RE = re.compile(
-    "[%s\uf900-\ufaff]"
-    % "".join(c for c in TRAD_ONLY + AMBIGUOUS + "".join(T2S_EXTRA) if ord(c) < 0x10000)
-)
+_MAY_CHANGE_BMP = "".join(c for c in TRAD_ONLY + AMBIGUOUS + "".join(T2S_EXTRA) if ord(c) < 0x10000)
+MAY_CHANGE_BMP_RE = re.compile(f"[{_MAY_CHANGE_BMP}\uf900-\ufaff]")
 
 
 def _expand(ranges: str) -> frozenset[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from crawler.normalize import layout, mojibake, pinyin, punct, script
@@ -15,20 +17,40 @@ NAME_FIELDS = ("authors", "editors")
 
 def normalize_with_report(text: str) -> tuple[str, dict[str, Any]]:
     """``normalize_text`` plus a report of what changed (counts and flags)."""
+    return _normalize(text, None)
+
+
+Stage = Callable[[str, Report], str]
+
+
+def stages(script_hint: str | None = None) -> list[tuple[str, Stage]]:
+    """The pipeline, in order; ``script_hint`` is what the surrounding document is written in.
+
+    Order matters: bytes first (they need the text as the clone left it), then
+    annotations (they need the traditional text and ASCII parentheses), then
+    script, lines, and punctuation last (it reads its neighbours).
+    """
+    return [
+        ("sanitize", mojibake.sanitize),
+        ("width", punct.fold_width),
+        ("pinyin", pinyin.strip_annotations),
+        ("straddles", mojibake.repair_folded_straddles),
+        ("script", partial(script.to_simplified, hint=script_hint)),
+        ("layout", layout.tidy),
+        ("punctuation", punct.fix_punctuation),
+    ]
+
+
+_STAGES = stages()
+
+
+def _normalize(text: str, script_hint: str | None) -> tuple[str, dict[str, Any]]:
     if not isinstance(text, str):
         raise TypeError(f"normalize_text takes str, not {type(text).__name__}")
     report = Report()
     if text:
-        # Order matters: bytes first (they need the text as the clone left it),
-        # then annotations (they need the traditional text and ASCII parentheses),
-        # then script, lines, and punctuation last (it reads its neighbours).
-        text = mojibake.sanitize(text, report)
-        text = punct.fold_width(text, report)
-        text = pinyin.strip_annotations(text, report)
-        text = mojibake.repair_folded_straddles(text, report)
-        text = script.to_simplified(text, report)
-        text = layout.tidy(text, report)
-        text = punct.fix_punctuation(text, report)
+        for _, stage in _STAGES if script_hint is None else stages(script_hint):
+            text = stage(text, report)
         mojibake.flag_damage(text, report)
     return text, report.as_dict()
 
@@ -46,24 +68,29 @@ def normalize_record(record: dict[str, Any]) -> dict[str, Any]:
     """
     out = copy.deepcopy(record)
     reports: list[dict[str, Any]] = []
+    # Short fields (a name, a caption) carry too little to tell the script by
+    # themselves: 丁乾 alone reads as traditional for 丁干. The article does.
+    hint = script.document_script(
+        " ".join(v for v in (record.get("title"), record.get("body")) if isinstance(v, str))
+    )
 
-    def norm(value: Any) -> Any:
+    def norm(value: Any, short: bool = False) -> Any:
         if not isinstance(value, str):
             return value
-        text, rep = normalize_with_report(value)
+        text, rep = _normalize(value, hint if short else None)
         reports.append(rep)
         return text
 
     for key in TEXT_FIELDS:
         if key in out:
-            out[key] = norm(out[key])
+            out[key] = norm(out[key], short=key in ("subtitle", "source"))
     for key in NAME_FIELDS:
         if isinstance(out.get(key), list):
-            out[key] = [norm(name) for name in out[key]]
+            out[key] = [norm(name, short=True) for name in out[key]]
     if isinstance(out.get("images"), list):
         for image in out["images"]:
             if isinstance(image, dict) and "caption" in image:
-                image["caption"] = norm(image["caption"])
+                image["caption"] = norm(image["caption"], short=True)
 
     if not isinstance(record.get("original"), dict):
         out["original"] = {"title": record.get("title"), "body": record.get("body")}

@@ -34,7 +34,9 @@ _CONT_START_RE = re.compile(f"[{HAN}0-9“‘]")
 
 
 # White space other than " " and "\n" (tabs, U+3000, NBSP, line separators...).
-_ODD_SPACE_RE = re.compile("[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_ODD_SPACE_RE = re.compile(
+    "[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 def _needs_collapse(text: str) -> bool:
@@ -91,7 +93,7 @@ def join_paragraphs(lines: list[str], report: Report) -> list[str]:
         i += 1
         while i < n:
             nxt = lines[i]
-            if _broken_mid_sentence(current) and _CONT_START_RE.match(nxt):
+            if _broken_mid_sentence(current) and _continues(nxt):
                 current += nxt
                 i += 1
             elif _ends_in_comma(current):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize._chars import CJK_CONTEXT, HAN
+from crawler.normalize._chars import CJK_CONTEXT, HAN, is_han
 from crawler.normalize.report import Report
 
 # GBK codes of the full-width marks clones fold, by the ASCII they become.
@@ -18,9 +18,7 @@ _FOLDED_GBK = {"，": b"\xa3\xac", "：": b"\xa3\xba", "；": b"\xa3\xbb", "（"
                "）": b"\xa3\xa9", "！": b"\xa3\xa1", "？": b"\xa3\xbf"}  # fmt: skip
 _FOLDED_TRAIL = {chr(ord(k) - 0xFEE0): v[1:] for k, v in _FOLDED_GBK.items()}
 # [lost lead byte][folded mark][trail byte read as ASCII], between Chinese text.
-_STRADDLE_RE = re.compile(
-    f"(?<=[{HAN}。，”])[?\ufffd]([,:;()!?])([\x40-\x7e])(?=[{HAN}])"
-)
+_STRADDLE_RE = re.compile(f"(?<=[{HAN}。，”])[?\ufffd]([,:;()!?])([\x40-\x7e])(?=[{HAN}])")
 # The lead byte decoding lost: the only character ending in a3 that text puts
 # before a new sentence is 。 (a1 a3).
 _LOST_CHAR = "。"
@@ -28,7 +26,9 @@ _LOST_CHAR = "。"
 _SURROGATE_RE = re.compile("[\ud800-\udfff]+")
 # Surrogates and control characters, searched first as one fast class.
 _SUSPECT_RE = re.compile("[\ud800-\udfff\x00-\x08\x0e-\x1b\x7f-\x9f\u200b\ufeff]")
-_ESCAPED_BYTES_RE = re.compile("[\udc80-\udcff][\udc80-\udcff\x00-\x7f]*[\udc80-\udcff]")
+# Bytes that were not valid UTF-8, as surrogate escapes; some GBK byte pairs
+# are valid UTF-8 (d5 b1 reads as ձ), so short gaps between escapes belong too.
+_ESCAPED_BYTES_RE = re.compile("[\udc80-\udcff](?:[^\n\udc80-\udcff]{0,8}[\udc80-\udcff])*")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\ufeff]+")
 # GBK bytes decoded as Latin-1: ÖÐÎÄ for 中文.
 _LATIN1_RE = re.compile("(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]){3,}")
@@ -84,9 +84,10 @@ def _repair_latin1(m: re.Match[str], report: Report) -> str:
 def sanitize(text: str, report: Report) -> str:
     """Undo byte-level misreadings that are recoverable; make the rest valid text.
 
-    Bytes smuggled in as surrogate escapes (GBK read as UTF-8 with
-    surrogateescape) are decoded as GBK; other lone surrogates cannot be encoded
-    at all and become U+FFFD (flagged). Control characters carry no text and go.
+    GBK read as Latin-1 (ÖÐÎÄ), and GBK read as UTF-8 with surrogateescape
+    (bytes left as lone surrogates), are decoded as GBK where that gives Chinese;
+    other lone surrogates cannot be encoded at all and become U+FFFD (flagged).
+    Control characters and zero-width marks carry no text and go (counted).
     """
     if _LATIN1_PREFILTER_RE.search(text):
         text = _LATIN1_RE.sub(lambda m: _repair_latin1(m, report), text)
@@ -115,7 +116,7 @@ def repair_folded_straddles(text: str, report: Report) -> str:
             ch = (trail + m.group(2).encode("ascii")).decode("gbk")
         except UnicodeDecodeError:
             return m.group()
-        if not re.fullmatch(f"[{HAN}]", ch):
+        if not is_han(ch):
             return m.group()
         report.count("mojibake_repaired")
         return _LOST_CHAR + ch
@@ -131,7 +132,7 @@ def flag_damage(text: str, report: Report) -> None:
         report.flag("mojibake:??")
     for m in _UTF8_AS_GBK_RE.finditer(text):
         try:
-            decoded = m.group().encode("gbk").decode("utf-8", "replace")
+            decoded = m.group().encode("gbk", "replace").decode("utf-8", "replace")
         except UnicodeEncodeError:
             continue
         good = _ALL_CJK_RE.match(decoded)

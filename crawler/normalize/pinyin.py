@@ -20,7 +20,6 @@ from crawler.normalize.report import Report
 _TONED = "àáèéìíòóùúāēěīńňōūǎǐǒǔǘǚǜǹḿếề\u0300\u0304\u030c"
 _SYLLABLE_CHARS = "a-zêü" + _TONED
 # An annotation in ASCII or full-width parentheses; clones use ASCII.
-ANNOTATION_RE = re.compile(f"[(（]([{_SYLLABLE_CHARS}]{{1,8}})[)）]")
 _ANNOTATION_SPLIT_RE = re.compile(f"([(（][{_SYLLABLE_CHARS}]{{1,8}}[)）])")
 
 _STRIP_TONE = str.maketrans(

@@ -16,7 +16,11 @@ from crawler.normalize.report import Report
 
 # Full-width letters and digits -> ASCII.
 _WIDE_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_FOLD_ALNUM = {c: chr(c - 0xFEE0) for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_FOLD_ALNUM = {
+    c: chr(c - 0xFEE0)
+    for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for c in range(r[0], r[1] + 1)
+}
 # Full-width marks inside what is now an ASCII run: ２．５ -> 2.5, ９：４０ -> 9:40.
 _WIDE_IN_RUN_RE = re.compile("(?<=[0-9A-Za-z])[．：／－＿＠](?=[0-9A-Za-z])")
 _FOLD_IN_RUN = str.maketrans("．：／－＿＠", ".:/-_@")

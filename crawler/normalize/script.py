@@ -6,15 +6,17 @@ its answer for a whole document is computed once. What is kept of it is decided
 run by run (a run: consecutive Han characters), with the sentence as context:
 
 - a run with traditional-only characters (後, 裏, 衞) and no simplified-only one
-  (这, 们) is converted;
+  (这, 们) that conversion leaves is converted;
 - a run with both is converted when traditional characters are the majority,
   else only its traditional-only characters are;
 - a run whose only change is an ambiguous character (乾 -> 干, 著 -> 着, 陞 -> 升)
-  is converted unless its sentence is clearly simplified (has simplified-only
-  characters and no traditional-only ones): a simplified text keeps 乾 and
-  names, while 步步高陞 or a TW sentence 他看著我 are converted.
+  is converted in a sentence with traditional-only characters, kept in a
+  sentence with simplified-only ones (names, 乾 in a simplified article), and
+  with no evidence either way converted (步步高陞, 他看著我) unless the character
+  is one conversion itself outputs (么, which tw2s would turn into 幺).
 
-Text that is already simplified, where OpenCC changes nothing, is untouched.
+Text that is already simplified, where OpenCC changes nothing, is untouched,
+and is recognised without converting it whole (see _ambiguous_runs_unchanged).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from crawler.normalize._chars import (
     may_change_script,
     run_around,
 )
-from crawler.normalize._charsets import T2S_EXTRA
+from crawler.normalize._charsets import AMBIGUOUS_OUTPUTS, T2S_EXTRA
 from crawler.normalize.report import Report
 
 _tw2s = opencc.OpenCC("tw2s")
@@ -46,6 +48,15 @@ _EXTRA_RE = re.compile(f"[{''.join(T2S_EXTRA)}]")
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
 
 SIMPLIFIED = "simplified"  # hint: the surrounding document is simplified
+TRAD = "traditional"
+
+
+def document_script(text: str) -> str | None:
+    """SIMPLIFIED when ``text`` is plainly simplified (simplified-only characters,
+    no traditional-only ones), else None (traditional, mixed, or undecidable)."""
+    if has_trad(text) or SIMP_RE.search(text) is None:
+        return None
+    return SIMPLIFIED
 
 
 def convert(text: str) -> str:
@@ -84,13 +95,26 @@ def _kept_simplified(run: str, out: str) -> int:
     return sum(1 for m in SIMP_RE.finditer(run) if out[m.start()] == m.group())
 
 
-def _decide_run(run: str, out: str, sentence_simplified: bool, hint: str | None) -> str:
+def _produces_output(run: str, out: str) -> bool:
+    """Whether the change rewrites a character conversion itself outputs (么 -> 幺)."""
+    if len(run) != len(out):
+        return any(ch in AMBIGUOUS_OUTPUTS for ch in run)
+    return any(a != b and a in AMBIGUOUS_OUTPUTS for a, b in zip(run, out, strict=True))
+
+
+def _decide_run(run: str, out: str, context: str | None, hint: str | None) -> str:
+    """Which of ``run`` and its conversion ``out`` to keep; ``context`` is the
+    sentence's script: TRAD (has traditional-only characters), SIMPLIFIED, or None."""
     kept_simp = _kept_simplified(run, out)
     trad = len(TRAD_RE.findall(run))
     if kept_simp == 0:
-        if trad or not (sentence_simplified or hint == SIMPLIFIED):
+        if trad or context == TRAD:
             return out
-        return run
+        if context == SIMPLIFIED or hint == SIMPLIFIED:
+            return run
+        # No evidence either way (步步高陞 -> 步步高升), except for a character
+        # conversion itself produces: 麼 -> 么 must not go on to 幺.
+        return run if _produces_output(run, out) else out
     if trad == 0:
         return run
     if trad >= kept_simp:
@@ -102,10 +126,11 @@ def _sentence(
     text: str, start: int, end: int, conv_slice: Callable[[int, int], str], hint: str | None
 ) -> str:
     sentence = text[start:end]
-    strong_trad = TRAD_RE.search(sentence) is not None
-    simplified = False
-    if not strong_trad and SIMP_RE.search(sentence):
-        simplified = _kept_simplified(sentence, conv_slice(start, end)) > 0
+    context: str | None = None
+    if TRAD_RE.search(sentence) is not None:
+        context = TRAD
+    elif SIMP_RE.search(sentence) and _kept_simplified(sentence, conv_slice(start, end)) > 0:
+        context = SIMPLIFIED
     parts: list[str] = []
     pos = start
     for m in HAN_RUN_RE.finditer(text, start, end):
@@ -113,7 +138,7 @@ def _sentence(
         out = conv_slice(a, b)
         if out != m.group():
             parts.append(text[pos:a])
-            parts.append(_decide_run(m.group(), out, simplified, hint))
+            parts.append(_decide_run(m.group(), out, context, hint))
             pos = b
     parts.append(text[pos:end])
     return "".join(parts)
@@ -155,17 +180,17 @@ def to_simplified(text: str, report: Report, hint: str | None = None) -> str:
     conv = convert(text)
     if conv == text:
         return text  # already simplified (or no Chinese): untouched
-    if not SIMP_RE.search(text):
-        # Nothing simplified-only anywhere: a traditional (or undecidable) text.
-        if hint == SIMPLIFIED and not has_trad(text):
-            return text
+    if not SIMP_RE.search(text) and has_trad(text):
+        # A traditional text, nothing simplified-only anywhere: take it whole.
         report.count("chars_converted", _changed(text, conv))
         return conv
 
     if len(conv) == len(text):
+
         def conv_slice(a: int, b: int) -> str:
             return conv[a:b]
     else:
+
         def conv_slice(a: int, b: int) -> str:
             return convert(text[a:b])
 

@@ -1,4 +1,5 @@
-"""Write articles as JSON lines: `OUTPUT_DIR/articles/<spider>.jsonl`, appended, one per line."""
+"""Write articles as JSON lines, appended, one per line: each story once in
+`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`."""
 
 from __future__ import annotations
 
@@ -15,21 +16,22 @@ class JsonlExportPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
-        self.files: dict[str, IO[str]] = {}
+        self.files: dict[tuple[str, str], IO[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlExportPipeline:
         return cls(crawler)
 
-    def _file(self, name: str) -> IO[str]:
-        if name not in self.files:
-            folder = self.output_dir / "articles"
+    def _file(self, kind: str, name: str) -> IO[str]:
+        if (kind, name) not in self.files:
+            folder = self.output_dir / kind
             folder.mkdir(parents=True, exist_ok=True)
-            self.files[name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-        return self.files[name]
+            self.files[kind, name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        return self.files[kind, name]
 
     def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
-        out = self._file(self.crawler.spider.name)
+        copy = (ItemAdapter(item).get("dedupe") or {}).get("duplicate_of")
+        out = self._file("duplicates" if copy else "articles", self.crawler.spider.name)
         out.write(json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False) + "\n")
         out.flush()  # an item written is an item kept, whatever happens to the process next
         os.fsync(out.fileno())

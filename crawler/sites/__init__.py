@@ -12,9 +12,14 @@ from crawler.sites.qutoutiao import QUTOUTIAO
 SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DANFENG, CHUZHOU)}
 
 
+def host_aliases() -> dict[str, str]:
+    """Every known site's host aliases, for canonical URLs."""
+    return {alias: host for site in SITES.values() for alias, host in site.aliases.items()}
+
+
 def site_for_url(url: str) -> Site | None:
     """The known site an URL belongs to, or None."""
     return next((s for s in SITES.values() if s.owns(url)), None)
 
 
-__all__ = ["SITES", "Pick", "Site", "Template", "site_for_url"]
+__all__ = ["SITES", "Pick", "Site", "Template", "host_aliases", "site_for_url"]

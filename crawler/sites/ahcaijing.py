@@ -41,4 +41,6 @@ AHCAIJING = Site(
     templates=(CURRENT, TABLE_2019),
     outlets=("市场星报", "安徽财经网", "掌中安徽"),
     url_date=r"/html/(?P<y>\d{4})/[a-z0-9]+_(?P<m>\d{2})(?P<d>\d{2})/",
+    # The mobile site serves the same articles under the same paths.
+    aliases={"m.xomn.cn": "www.ahcaijing.com", "ahcaijing.com": "www.ahcaijing.com"},
 )

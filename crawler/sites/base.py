@@ -70,6 +70,7 @@ class Site:
     outlets: tuple[str, ...] = ()  # outlet names that appear inside bylines
     source: str | None = None  # the outlet, where a page names none
     url_date: str | None = None  # regex with groups y, m, d: the date an article URL carries
+    aliases: dict[str, str] = field(default_factory=dict)  # other host → the host pages are filed under
     extra: dict = field(default_factory=dict)
 
     def on_host(self, host: str) -> Site:

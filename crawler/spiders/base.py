@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import Response
@@ -23,7 +24,9 @@ from twisted.python.failure import Failure
 
 from crawler.extract import Extraction, extract
 from crawler.items import Article
+from crawler.sites import host_aliases
 from crawler.sites.base import Site
+from crawler.urls import canonical_url
 
 # Failure kinds, as the stats name them (errors/<kind>).
 _KINDS = (
@@ -44,8 +47,9 @@ class ArticleSpider(scrapy.Spider):
     def article_item(self, response: Response, extraction: Extraction) -> Article:
         fields = extraction.fields
         return Article(
-            id=hashlib.sha1(response.url.encode("utf-8")).hexdigest()[:20],
+            id=uuid.uuid4().hex,  # one per copy fetched: a story's copies are records of their own
             url=response.url,
+            canonical_url=canonical_url(response.url, host_aliases()),
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             warc=response.meta.get("warc"),
@@ -73,8 +77,12 @@ class ArticleSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """A failed request (after retries): counted by kind, the crawl goes on."""
         request = getattr(failure, "request", None)
-        if failure.check(HttpError):
+        if failure.check(HttpError):  # before IgnoreRequest, which HttpError subclasses
             kind = f"http_{failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            # Not a failure: robots.txt forbids it, or it is an article already archived.
+            self.logger.debug("not fetched: %s (%s)", request.url if request else "?", failure.value)
+            return
         else:
             kind = next((name for types, name in _KINDS if failure.check(*types)),
                         failure.type.__name__ if failure.type else "unknown")
@@ -115,7 +123,7 @@ class SiteSpider(ArticleSpider):
         if self.too_old(url):
             return None
         if self.site.is_article(url):
-            return scrapy.Request(url, self.parse_article, errback=self.on_error)
+            return scrapy.Request(url, self.parse_article, errback=self.on_error, meta={"article": True})
         if self.site.is_listing(url):
             return scrapy.Request(url, self.parse, errback=self.on_error)
         return None

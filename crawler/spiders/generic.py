@@ -52,7 +52,8 @@ class GenericSpider(ArticleSpider):
             return
         for link in self.links.extract_links(response):
             if self.is_article(link.url):
-                yield scrapy.Request(link.url, self.parse_article, errback=self.on_error)
+                yield scrapy.Request(link.url, self.parse_article, errback=self.on_error,
+                                     meta={"article": True})
             elif level < self.depth:
                 yield scrapy.Request(link.url, self.parse, errback=self.on_error,
                                      cb_kwargs={"level": level + 1})

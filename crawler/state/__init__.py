@@ -6,19 +6,41 @@ methods for crawls spread over several machines.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from crawler.archive.writer import Original
 from crawler.state.sqlite import SqliteStore
 
 
 class StateStore(Protocol):
-    def original_payload(self, digest: str) -> Original | None:
-        """The first capture archived with this payload digest, if any."""
+    """What a backend implements. Lookups and the inserts that depend on them run inside
+    `exclusive()`, which must exclude every other writer of the store (other processes too)."""
 
-    def add_payload(self, digest: str, original: Original) -> None:
-        """Remember a payload as archived (the first writer of a digest wins)."""
+    def exclusive(self) -> AbstractContextManager[StateStore]: ...
+    def setting(self, name: str, default: str) -> str: ...
+
+    # payloads already archived (WARC revisits)
+    def original_payload(self, digest: str) -> Original | None: ...
+    def add_payload(self, digest: str, original: Original) -> None: ...
+
+    # article URLs already archived (not fetched again)
+    def known_url(self, canonical_url: str) -> bool: ...
+    def add_url(self, canonical_url: str, record_id: str, seen_at: str) -> None: ...
+
+    # articles, their fingerprints and clusters
+    def article_by_hash(self, content_hash: str) -> tuple[int, str] | None: ...
+    def cluster_head(self, article_id: int) -> tuple[int, str] | None: ...
+    def lsh_candidates(self, band_keys: list[int]) -> list[int]: ...
+    def signatures(self, article_ids: list[int]) -> dict[int, np.ndarray]: ...
+    def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
+                    title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
+                    similarity: float | None, seen_at: str, signature: np.ndarray,
+                    band_keys: list[int]) -> int | None: ...
+    def cluster_of(self, record_id: str) -> str | None: ...
 
     def close(self) -> None: ...
 

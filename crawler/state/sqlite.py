@@ -1,21 +1,59 @@
-"""The SQLite state store: WAL, so several processes read while one writes, and each write is
-one short transaction (a crash loses nothing already committed)."""
+"""The SQLite state store: WAL, so several processes read while one writes; each write is one
+short transaction (a crash loses nothing already committed); `exclusive()` makes a lookup and
+the insert that depends on it one step, across processes too (BEGIN IMMEDIATE)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 from crawler.archive.writer import Original
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS payloads (
     digest    TEXT PRIMARY KEY,
     uri       TEXT NOT NULL,
     date      TEXT NOT NULL,
     record_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS urls (
+    canonical_url TEXT PRIMARY KEY,
+    record_id     TEXT NOT NULL,
+    first_seen    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS articles (
+    id            INTEGER PRIMARY KEY,
+    record_id     TEXT NOT NULL UNIQUE,
+    url           TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    site          TEXT,
+    title         TEXT,
+    content_hash  TEXT NOT NULL,
+    cluster       TEXT NOT NULL,
+    duplicate_of  TEXT,
+    similarity    REAL,
+    seen_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
+CREATE TABLE IF NOT EXISTS signatures (
+    article INTEGER PRIMARY KEY,
+    sig     BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (
+    key     INTEGER NOT NULL,
+    article INTEGER NOT NULL,
+    PRIMARY KEY (key, article)
+) WITHOUT ROWID;
 """
 
 
@@ -25,23 +63,109 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # `scrapy shell` builds components on one thread and runs the crawl on another: the
         # connection may cross threads, and the lock keeps its use one at a time.
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.lock = threading.Lock()
+        self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
+        self.lock = threading.RLock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=60000")
-        self.db.executescript(SCHEMA)
-
-    def original_payload(self, digest: str) -> Original | None:
+        self.db.execute("PRAGMA busy_timeout=120000")
         with self.lock:
-            row = self.db.execute("SELECT uri, date, record_id FROM payloads WHERE digest = ?",
-                                  (digest,)).fetchone()
+            self.db.executescript(SCHEMA)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[SqliteStore]:
+        """One write transaction: no other process writes in between."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _one(self, sql: str, args: tuple) -> tuple | None:
+        with self.lock:
+            return self.db.execute(sql, args).fetchone()
+
+    def setting(self, name: str, default: str) -> str:
+        """The store's value for `name`, which becomes `default` if it has none yet."""
+        with self.exclusive():
+            self.db.execute("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, default))
+            return self.db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()[0]
+
+    # --- payloads (WARC revisits) --------------------------------------------------------
+    def original_payload(self, digest: str) -> Original | None:
+        row = self._one("SELECT uri, date, record_id FROM payloads WHERE digest = ?", (digest,))
         return Original(*row) if row else None
 
     def add_payload(self, digest: str, original: Original) -> None:
         with self.lock:
             self.db.execute("INSERT OR IGNORE INTO payloads (digest, uri, date, record_id) VALUES (?, ?, ?, ?)",
                             (digest, original.uri, original.date, original.record_id))
+
+    # --- URLs ----------------------------------------------------------------------------
+    def known_url(self, canonical_url: str) -> bool:
+        return self._one("SELECT 1 FROM urls WHERE canonical_url = ?", (canonical_url,)) is not None
+
+    def add_url(self, canonical_url: str, record_id: str, seen_at: str) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR IGNORE INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?)",
+                            (canonical_url, record_id, seen_at))
+
+    # --- articles and their fingerprints -------------------------------------------------
+    def cluster_head(self, article_id: int) -> tuple[int, str] | None:
+        """(id, record_id) of the canonical record of the article's cluster."""
+        return self._one("SELECT h.id, h.record_id FROM articles a JOIN articles h ON h.record_id = a.cluster "
+                         "WHERE a.id = ?", (article_id,))
+
+    def article_by_hash(self, content_hash: str) -> tuple[int, str] | None:
+        """The canonical record of the story whose body has exactly this hash."""
+        row = self._one("SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", (content_hash,))
+        return self.cluster_head(row[0]) if row else None
+
+    def lsh_candidates(self, band_keys: list[int]) -> list[int]:
+        marks = ",".join("?" * len(band_keys))
+        with self.lock:
+            return [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT article FROM bands WHERE key IN ({marks})", band_keys)]
+
+    def signatures(self, article_ids: list[int]) -> dict[int, np.ndarray]:
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        with self.lock:
+            rows = self.db.execute(f"SELECT article, sig FROM signatures WHERE article IN ({marks})",
+                                   article_ids).fetchall()
+        return {article: np.frombuffer(sig, dtype=np.uint32) for article, sig in rows}
+
+    def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
+                    title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
+                    similarity: float | None, seen_at: str, signature: np.ndarray,
+                    band_keys: list[int]) -> int | None:
+        """File an article with its fingerprints; None if that record was filed before."""
+        with self.lock:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO articles (record_id, url, canonical_url, site, title, content_hash, "
+                "cluster, duplicate_of, similarity, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record_id, url, canonical_url, site, title, content_hash, cluster, duplicate_of,
+                 similarity, seen_at))
+            if not cursor.rowcount:
+                return None
+            article = cursor.lastrowid
+            self.db.execute("INSERT INTO signatures (article, sig) VALUES (?, ?)",
+                            (article, signature.astype(np.uint32).tobytes()))
+            self.db.executemany("INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
+                                [(key, article) for key in band_keys])
+            return article
+
+    def cluster_of(self, record_id: str) -> str | None:
+        row = self._one("SELECT cluster FROM articles WHERE record_id = ?", (record_id,))
+        return row[0] if row else None
+
+    def count(self, table: str) -> int:
+        if table not in ("articles", "urls", "payloads", "signatures", "bands"):
+            raise ValueError(table)
+        return self._one(f"SELECT COUNT(*) FROM {table}", ())[0]
 
     def close(self) -> None:
         with self.lock:
