@@ -17,13 +17,18 @@ from functools import cached_property
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from crawler.extract.cleanup import is_spam
+
 # What copies differ in without being different stories: spacing, punctuation (clones fold it
 # to ASCII), letter case. Canonical text keeps letters, digits and CJK characters only.
 _NOT_CONTENT = re.compile(r"[^\w]|_", re.UNICODE)
 
 
 def canonical_text(body: str) -> str:
-    return _NOT_CONTENT.sub("", body).lower()
+    """What a story's copies share: its lines less keyword spam (which clones append, and
+    which extraction may have missed), and of those only letters, digits and CJK characters."""
+    lines = [line for line in body.splitlines() if not is_spam(line)]
+    return _NOT_CONTENT.sub("", "\n".join(lines)).lower()
 
 
 def content_hash(body: str) -> str:
@@ -116,9 +121,14 @@ class Deduper:
     def add(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
             body: str, seen_at: str) -> Verdict:
         """File an article and say whether it copies one filed before (in any run, any site)."""
-        digest = content_hash(body)
         signature = self.signer.signature(body)
-        keys = self.signer.band_keys(signature)
+        return self.file(record_id=record_id, url=url, canonical_url=canonical_url, site=site, title=title,
+                         digest=content_hash(body), signature=signature,
+                         keys=self.signer.band_keys(signature), seen_at=seen_at)
+
+    def file(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
+             digest: str, signature: np.ndarray, keys: list[int], seen_at: str) -> Verdict:
+        """`add` for a body already fingerprinted."""
         with self.store.exclusive():  # the lookup and the insert are one step across processes
             canonical = self.store.article_by_hash(digest)
             score = 1.0 if canonical else None

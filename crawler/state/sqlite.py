@@ -68,6 +68,10 @@ class SqliteStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=120000")
+        # A store of millions of fingerprints: keep its hot B-tree pages in memory.
+        self.db.execute("PRAGMA cache_size=-131072")  # 128 MiB
+        self.db.execute("PRAGMA mmap_size=1073741824")  # reads through a 1 GiB map
+        self.db.execute("PRAGMA temp_store=MEMORY")
         with self.lock:
             self.db.executescript(SCHEMA)
 
