@@ -110,8 +110,10 @@ def details(pages: list[Page], results: dict[str, list[PageScore]]) -> str:
         flags = []
         if ours.f1 < 0.5:
             flags.append("BODY<0.5")
-        if ours.date_ok is False or (ours.date_ok is None and ours.date):
+        if ours.date_ok is False:
             flags.append("DATE")
+        elif ours.date_ok is None and ours.date:
+            flags.append("(a date where the gold has none: not scored)")
         if not ours.authors_ok:
             flags.append("AUTHORS")
         if ours.error:
@@ -120,6 +122,19 @@ def details(pages: list[Page], results: dict[str, list[PageScore]]) -> str:
         lines.append(f"    date    gold={page.date!r}  ours={ours.date!r}")
         lines.append(f"    authors gold={page.authors!r}  ours={list(ours.authors)!r}")
     return "\n".join(lines)
+
+
+def _versions(runners: dict[str, Runner]) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name, package in (("trafilatura", "trafilatura"), ("GNE", "gne")):
+        if name in runners:
+            try:
+                out.append(f"{name} {version(package)}")
+            except PackageNotFoundError:
+                out.append(f"{name} ?")
+    return ", ".join(out) or "ours only"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, runner in runners.items():
         results[name], seconds[name] = score(pages, runner)
     summaries = {name: summarize(s) for name, s in results.items()}
-    print(f"{args.folder} ({len(pages)} pages)")
+    print(f"{args.folder} ({len(pages)} pages; {_versions(runners)})")
     print(table(summaries, seconds))
     if args.verbose:
         print()

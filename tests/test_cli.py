@@ -14,8 +14,8 @@ def test_list_names_every_spider() -> None:
     assert result.stdout.split() == ["ahcaijing", "chuzhou", "danfeng", "generic", "huainan", "qutoutiao"]
 
 
-def test_parse_prints_the_item(server) -> None:  # noqa: ANN001
-    result = run_scrapy("parse", "--spider", "huainan", "-c", "parse_article", ARTICLE,
+def test_parse_prints_the_item(server, tmp_path) -> None:  # noqa: ANN001
+    result = run_scrapy("parse", "--spider", "huainan", "-c", "parse_article", ARTICLE, "-s", f"OUTPUT_DIR={tmp_path}",
                         "-s", f"FIXTURE_SERVER={server.address}", "-s", "LOG_LEVEL=WARNING")
     assert result.returncode == 0, result.stderr
     assert "# Scraped Items" in result.stdout
@@ -23,15 +23,17 @@ def test_parse_prints_the_item(server) -> None:  # noqa: ANN001
     assert "'authors': ['李東華']" in result.stdout
 
 
-def test_parse_finds_the_spider_by_url(server) -> None:  # noqa: ANN001
+def test_parse_finds_the_spider_by_url(server, tmp_path) -> None:  # noqa: ANN001
     result = run_scrapy("parse", "-c", "parse_article", "https://www.danfeng.gov.cn/info/1061/158790.htm",
+                        "-s", f"OUTPUT_DIR={tmp_path}",
                         "-s", f"FIXTURE_SERVER={server.address}", "-s", "LOG_LEVEL=WARNING")
     assert result.returncode == 0, result.stderr
     assert "'url': 'https://www.danfeng.gov.cn/info/1061/158790.htm'" in result.stdout
 
 
-def test_shell_uses_the_sites_spider_and_real_url(server) -> None:  # noqa: ANN001
+def test_shell_uses_the_sites_spider_and_real_url(server, tmp_path) -> None:  # noqa: ANN001
     result = run_scrapy("shell", "-s", f"FIXTURE_SERVER={server.address}", "-s", "LOG_LEVEL=WARNING",
+                        "-s", f"OUTPUT_DIR={tmp_path}",
                         "-c", "(spider.name, response.status, response.url)", ARTICLE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"('huainan', 200, '{ARTICLE}')"

@@ -171,3 +171,16 @@ def test_canonical_urls() -> None:
     assert canonical_url("http://a.cn/p?b=2&a=1&id=3") == "http://a.cn/p?a=1&b=2&id=3"
     assert canonical_url("https://cors.zfour.workers.dev/?http://static.1sapp.com/a.jpg") == "http://static.1sapp.com/a.jpg"
     assert canonical_url("http://a.cn:8080/文章") == "http://a.cn:8080/%E6%96%87%E7%AB%A0"
+
+
+def test_a_store_from_before_gets_the_new_columns(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    db.executescript("""CREATE TABLE articles (id INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL, canonical_url TEXT NOT NULL, site TEXT, title TEXT, content_hash TEXT NOT NULL,
+        cluster TEXT NOT NULL, duplicate_of TEXT, similarity REAL, seen_at TEXT NOT NULL);
+        INSERT INTO articles VALUES (1, 'old', 'u', 'u', 's', 't', 'sha1:0', 'old', NULL, NULL, 'x');""")
+    db.commit()
+    db.close()
+    store = open_store(tmp_path)
+    assert store.unexported_runs() == []  # the old row counts as exported
+    assert store.cluster_of("old") == "old"

@@ -119,15 +119,16 @@ class Deduper:
                 f"{self.signer.fingerprint_format()}: use the same DEDUPE_* settings, or another store")
 
     def add(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
-            body: str, seen_at: str) -> Verdict:
+            body: str, seen_at: str, run: str | None = None) -> Verdict:
         """File an article and say whether it copies one filed before (in any run, any site)."""
         signature = self.signer.signature(body)
         return self.file(record_id=record_id, url=url, canonical_url=canonical_url, site=site, title=title,
                          digest=content_hash(body), signature=signature,
-                         keys=self.signer.band_keys(signature), seen_at=seen_at)
+                         keys=self.signer.band_keys(signature), seen_at=seen_at, run=run)
 
     def file(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
-             digest: str, signature: np.ndarray, keys: list[int], seen_at: str) -> Verdict:
+             digest: str, signature: np.ndarray, keys: list[int], seen_at: str,
+             run: str | None = None) -> Verdict:
         """`add` for a body already fingerprinted."""
         with self.store.exclusive():  # the lookup and the insert are one step across processes
             canonical = self.store.article_by_hash(digest)
@@ -150,5 +151,5 @@ class Deduper:
             self.store.add_article(record_id=record_id, url=url, canonical_url=canonical_url, site=site,
                                    title=title, content_hash=digest, cluster=cluster,
                                    duplicate_of=verdict.duplicate_of, similarity=score, seen_at=seen_at,
-                                   signature=signature, band_keys=keys)
+                                   signature=signature, band_keys=keys, run=run)
         return verdict

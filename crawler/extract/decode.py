@@ -86,6 +86,16 @@ def _nearly(data: bytes, encoding: str) -> tuple[str, int] | None:
     return (text, bad) if bad <= max(2, len(text) // 1000) else None
 
 
+def _writes_chinese(encoding: str) -> bool:
+    """A codec that can write Chinese: a multi-byte one, not a single-byte Western or Cyrillic
+    charset that decodes any bytes at all and so proves nothing."""
+    try:
+        "中".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _detect(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
@@ -119,6 +129,12 @@ def decode_html(data: bytes | str, content_type: str | bytes | None = None) -> D
             return Decoded(nearly[0], encoding, evidence, nearly[1])
 
     detected = _detect(data) if not data.isascii() else "ascii"
+    if detected and detected != "ascii" and not _writes_chinese(detected):
+        # Detection guesses a single-byte charset when a GB page has a stray bad byte or two
+        # (a truncated character): on a Chinese site the GB reading is the likelier one.
+        nearly = _nearly(data, "gb18030")
+        if nearly is not None:
+            return Decoded(nearly[0], "gb18030", "detected", nearly[1])
     if detected:
         text = _strict(data, detected)
         if text is not None:

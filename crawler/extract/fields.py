@@ -65,12 +65,12 @@ def any_kw(*words: str) -> str:
 COLON = r"\s*[:：]?\s*"
 # No one-character roles (文, 摄): they are also the middle of names (徐文亮).
 AUTHOR_ROLES = ("本报记者", "本报通讯员", "特约记者", "见习记者", "实习记者", "记者", "通讯员",
-                "实习生", "特约通讯员", "作者", "撰文", "文/图", "摄影")
+                "实习生", "特约通讯员", "作者", "撰文", "文/图", "摄影", "执笔人", "执笔", "撰稿")
 EDITOR_ROLES = ("责任编辑", "责编", "编辑", "初审", "复审", "终审", "审核", "审校", "校对", "美编",
                 "值班编辑", "主编", "监制", "编审", "统筹")
 _AUTHOR_ROLE = any_kw(*AUTHOR_ROLES)
 _EDITOR_ROLE = any_kw(*EDITOR_ROLES)
-_SOURCE = re.compile(any_kw("来源", "稿源", "出处") + r"\s*[:：]\s*([^\s|｜　]*)")
+_SOURCE = re.compile(any_kw("来源", "稿源", "出处") + r"\s*[:：]\s*[\[［【《]?\s*([^\s|｜　\]］】》]*)")
 # Parentheses are not separators: they hold a clone's pinyin inside a name (張發(fā)平).
 _SEP = re.compile(r"[\s　、，,;；/|｜【】\[\]▍■●◆]+")
 # A role and what separates it from the names: a colon, or at least a space.
@@ -92,28 +92,143 @@ def clean_name_tokens(text: str, drop: tuple[str, ...] = ()) -> list[str]:
     return names
 
 
+# What outlets, not people, are called: `光明日报`, `新华网黑龙江频道`, `新华社`, `本报`.
+_OUTLET = re.compile(rf"(?:{HAN}{PY}|[A-Za-z]){{0,14}}"
+                     + any_kw("报", "网", "社", "台", "刊", "频道", "站", "客户端", "杂志", "周刊",
+                              "新闻", "传媒", "集团", "在线", "卫视", "电视", "广播", "文摘", "本报",
+                              "本台", "本网", "本刊", "本站"))
+_BULLETS = "▍■□◇◆●○★☆▲△►▶· "
+# A correspondent's place at the end of a byline: `彭冲 山东冠县报道`, `(姚峰 上海报道)`.
+_REPORTED_FROM = re.compile(rf"\s+(?:{HAN}{PY}){{0,10}}" + kw("报道") + r"$")
+
+
+def is_outlet(token: str) -> bool:
+    """A newspaper, site or channel's name rather than a person's."""
+    return _OUTLET.fullmatch(token) is not None
+
+
 def byline_names(line: str, outlets: tuple[str, ...] = ()) -> list[str] | None:
     """The authors if `line` is a byline and nothing else, else None.
 
     A byline names its people with roles (`记者 张申尚`, `通讯员 陈静 记者 李东华`), optionally
-    behind an outlet (`市场星报、安徽财经网记者 李刚`); a parenthesized line of bare names
+    behind an outlet (`市场星报、安徽财经网记者 李刚`, `光明日报记者 王建宏 张文攀`) and before
+    the place reported from (`新京报记者 彭冲 山东冠县报道`); a parenthesized line of bare names
     (`(徐文亮)`) counts too: it is how Chinese papers sign short reports.
     """
-    text = line.strip().strip("▍■ ")
+    text = line.strip().strip(_BULLETS)
     inner = re.fullmatch(r"[(（](.+)[)）]", text)
     body = inner.group(1) if inner else text
     if len(body) > 60 or re.search(_EDITOR_ROLE + COLON, body) or re.search(r"[。！？!?]", body):
         return None
-    has_role = re.search(_AUTHOR_ROLE, body) is not None
+    # `记者 彭冲 山东冠县报道` reports from a place; `记者 张三报道` is only the name.
+    for variant in (_REPORTED_FROM.sub("", body), re.sub(kw("报道") + r"$", "", body)):
+        tokens = _byline_tokens(variant, outlets)
+        if tokens and (inner or re.search(_AUTHOR_ROLE, variant)):
+            return tokens
+    return None
+
+
+def _byline_tokens(body: str, outlets: tuple[str, ...]) -> list[str] | None:
     for outlet in outlets:
         body = re.sub(kw(outlet), " ", body)
     leftover = re.sub(_AUTHOR_ROLE, " ", body)
     tokens = [t.strip(":：.") for t in _SEP.split(leftover) if t.strip(":：.")]
+    # An outlet before the role is not a person (`信报记者 蔡雪婧`).
+    tokens = [t for t in tokens if not is_outlet(t)]
     if not tokens or not all(_NAME_FULL.fullmatch(t) for t in tokens):
         return None
-    if not (has_role or inner):
-        return None
     return tokens
+
+
+# A field that names the author (`作者：罗银胜`, `作者: 赵 培：北京物资学院`), its value
+# running to the next field or punctuation.
+_AUTHOR_FIELD = re.compile(any_kw("作者", "执笔人", "执笔", "撰稿人", "撰稿", "撰文", "原作者", "发布者",
+                                  "发帖人", "楼主") + r"\s*[:：]\s*([^:：，,。;；|｜()（）【】<>《》]*)")
+# A handle as forums and blogs print it: `ggjjzhzz`, `放飞&心情`, `太小心`.
+_HANDLE = re.compile(r"[\w&·.\-]{2,20}")
+# Who posted an entry: `由海姑娘张贴 @ 2005-06-14`, `ggjjzhzz 发表于 2005-9-15 11:46:00`.
+_POSTED = [
+    re.compile(r"由\s*([^\s@]{2,20}?)\s*(?:张贴|发表|发布|发贴|发帖)\s*(?:@|于)"),
+    re.compile(r"^\s*([^\s:：]{2,20})\s+(?:发表于|发布于|发贴于|posted\s+(?:at|on))\s*\d", re.I),
+]
+# The commonest surnames: a `来源` that names one of these is a person, not an outlet.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "司徒", "夏侯")
+
+
+def name_value(value: str) -> list[str]:
+    """The names in a field's value: people's names, or a two-character name typeset with a
+    space inside (`赵 培`), or one handle; outlets are not names."""
+    value = value.strip().strip(_BULLETS)
+    if re.fullmatch(rf"{HAN}\s{HAN}", value):
+        return [value.replace(" ", "")]
+    value = re.sub(_AUTHOR_ROLE, " ", value)  # `作者：本报记者 张三`
+    tokens = [t for t in _SEP.split(value) if t]
+    if any(is_outlet(t) or is_ui_word(t) for t in tokens):
+        tokens = [t for t in tokens if not is_outlet(t) and not is_ui_word(t)]
+        if not tokens:
+            return []
+    if tokens and all(_NAME_FULL.fullmatch(t) for t in tokens):
+        return tokens
+    if len(tokens) == 1 and _HANDLE.fullmatch(tokens[0]) and not re.fullmatch(r"[\d.\-:]+", tokens[0]):
+        return tokens
+    return []
+
+
+def find_authors(text: str) -> list[str]:
+    """Authors a field names anywhere in a short line (`……出版社：团结出版社 作者：罗银胜`)."""
+    names: list[str] = []
+    for match in _AUTHOR_FIELD.finditer(text):
+        value = match.group(1)
+        words = value.split()
+        last = words[-1] if words else ""
+        if text[match.end():match.end() + 1] in (":", "：") and len(last) >= 2:
+            # Ran into the next field's label (`作者： 流泉 访问统计：`), not a spaced name (`赵 培：`).
+            value = " ".join(words[:-1])
+        names += name_value(value)
+    return list(dict.fromkeys(names))
+
+
+def posted_by(text: str) -> str | None:
+    """Who a blog or forum entry says posted it."""
+    for pattern in _POSTED:
+        match = pattern.search(text)
+        if match and name_value(match.group(1)):
+            return name_value(match.group(1))[0]
+    return None
+
+
+# Words that stand alone on a page's toolbars and labels, or name no one (`本文`, `网友`),
+# and look like a two- or three-character name.
+_UI_WORDS = {
+    "打印", "关闭", "收藏", "推荐", "评论", "分享", "返回", "顶部", "首页", "上一页", "下一页", "字体",
+    "字号", "大中小", "放大", "缩小", "复制", "链接", "纠错", "举报", "订阅", "登录", "注册", "搜索",
+    "更多", "详情", "正文", "全文", "原文", "目录", "热点", "专题", "图片", "组图", "图文", "视频", "音频",
+    "微信", "微博", "空间", "人人", "手机版", "客户端", "责任编辑", "编辑", "作者", "来源", "记者",
+    "通讯员", "发布时间", "导读", "导语", "摘要", "提要", "编者按", "前言", "引言", "简介", "快讯",
+    "独家", "原创", "转载", "专稿", "本文", "此文", "该文", "文章", "网友", "楼主", "匿名", "游客",
+    "佚名", "未知", "不详", "管理员", "本站", "本网", "本报", "小编",
+}
+
+
+def is_ui_word(text: str) -> bool:
+    """A toolbar or label word (`打印`, `关闭`, `微博`), in either script."""
+    return _converter("t2s").convert(text.strip()) in _UI_WORDS
+
+
+def is_person_name(token: str) -> bool:
+    """A Chinese person's name: two or three characters behind a common surname (a four-
+    character `来源` is an institution more often than a person)."""
+    if not re.fullmatch(rf"{HAN}{{2,3}}", token) or is_outlet(token) or is_ui_word(token):
+        return False
+    token = _converter("t2s").convert(token)  # `陳鵬` is a 陈
+    return token[0] in _SURNAMES or token[:2] in _COMPOUND_SURNAMES
 
 
 def trailing_byline(paragraph: str, outlets: tuple[str, ...] = ()) -> tuple[str, list[str]] | None:
@@ -130,9 +245,13 @@ def trailing_byline(paragraph: str, outlets: tuple[str, ...] = ()) -> tuple[str,
 
 def editor_names(line: str) -> list[str] | None:
     """The editors if `line` is an editor line (`(责编:汤宁 初审:孙继奎)`, `▍编辑：安妮`)."""
-    text = line.strip().strip("▍■ ")
+    text = line.strip().strip(_BULLETS)
     inner = re.fullmatch(r"[(（](.+)[)）]", text)
     body = inner.group(1) if inner else text
+    # The outlet the editor works for goes before the role (`松花江网编辑 孙桂芳`).
+    outlet = re.match(rf"\s*((?:{HAN}{PY}|[A-Za-z]){{2,14}}?)(?={_EDITOR_ROLE})", body)
+    if outlet and is_outlet(outlet.group(1)):
+        body = body[outlet.end():]
     if len(body) > 80 or not re.match(r"\s*" + _EDITOR_ROLE + _ROLE_SEP, body):
         return None
     names = find_editors(body)
@@ -174,7 +293,8 @@ def find_source(text: str) -> str | None:
     if not match:
         return None
     value = match.group(1).strip()
-    if not value or re.match(_EDITOR_ROLE + "|" + _AUTHOR_ROLE, value):
+    # Empty, another field's label, or the markup of a broken template (`size="20"`).
+    if not value or re.match(_EDITOR_ROLE + "|" + _AUTHOR_ROLE, value) or re.search(r"[=\"'<>]", value):
         return None
     return value
 
@@ -188,6 +308,12 @@ _DATE_PATTERNS = [
     re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
                r"(?:\s*(?:星期.|周.)?\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"),
 ]
+# Year last, as ASP.NET and European sites print it: `9/17/2004 5:54:13 AM`, `06/02/2022 - 13:48`.
+_YEAR_LAST = re.compile(
+    r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])"
+    r"(?:\s*-?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp][Mm]))?)?")
+# A month without a day, as magazines date an issue: `1998年3月号`.
+_YEAR_MONTH = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
 _RFC1123 = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} (?:GMT|[+-]\d{4})")
 
 
@@ -199,6 +325,59 @@ def _valid(y: int, m: int, d: int) -> bool:
     return 1990 <= y <= 2100
 
 
+def _month_day(match: re.Match) -> tuple[int, int]:
+    """Month and day of a year-last date: whichever order the numbers allow; where both do,
+    month first with a 12-hour clock (the US habit of the servers that print AM/PM), day
+    first otherwise."""
+    a, b = int(match["a"]), int(match["b"])
+    if a > 12:
+        return b, a
+    if b > 12 or match["ampm"]:
+        return a, b
+    return b, a
+
+
+def _iso(match: re.Match, y: int, m: int, d: int) -> str | None:
+    """The date of a match as ISO 8601, with its time where it has one (local: +08:00)."""
+    if match["H"] is None:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
+    if match.groupdict().get("ampm"):
+        if hour > 12:
+            return None
+        hour = hour % 12 + (12 if match["ampm"].lower() == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    tz = SHANGHAI
+    if match.groupdict().get("tz"):
+        raw = match["tz"]
+        if raw == "Z":
+            tz = UTC
+        else:
+            sign = 1 if raw[0] == "+" else -1
+            hh, mm = int(raw[1:3]), int(raw[-2:])
+            tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+    return datetime(y, m, d, hour, minute, second, tzinfo=tz).isoformat()
+
+
+def _dates(text: str) -> list[tuple[int, str]]:
+    """Every valid date printed in `text`, as (position, ISO 8601)."""
+    found: list[tuple[int, str]] = []
+    rfc = _RFC1123.search(text)
+    if rfc:
+        found.append((rfc.start(), parsedate_to_datetime(rfc.group(0)).isoformat()))
+    for pattern in (*_DATE_PATTERNS, _YEAR_LAST):
+        for match in pattern.finditer(text):
+            y = int(match["y"])
+            m, d = _month_day(match) if pattern is _YEAR_LAST else (int(match["m"]), int(match["d"]))
+            if not _valid(y, m, d):
+                continue
+            value = _iso(match, y, m, d)
+            if value:
+                found.append((match.start(), value))
+    return sorted(found)
+
+
 def find_datetime(text: str) -> str | None:
     """The first date (and time) printed in `text`, as ISO 8601.
 
@@ -207,33 +386,55 @@ def find_datetime(text: str) -> str | None:
     """
     if not text:
         return None
-    rfc = _RFC1123.search(text)
-    best: tuple[int, str] | None = None
-    if rfc:
-        best = (rfc.start(), parsedate_to_datetime(rfc.group(0)).isoformat())
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
-            if not _valid(y, m, d):
-                continue
-            if best and best[0] <= match.start():
-                break
-            if match["H"] is None:
-                value = f"{y:04d}-{m:02d}-{d:02d}"
-            else:
-                hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
-                if hour > 23 or minute > 59 or second > 59:
-                    continue
-                tz = SHANGHAI
-                if match.groupdict().get("tz"):
-                    raw = match["tz"]
-                    if raw == "Z":
-                        tz = UTC
-                    else:
-                        sign = 1 if raw[0] == "+" else -1
-                        hh, mm = int(raw[1:3]), int(raw[-2:])
-                        tz = timezone(sign * timedelta(hours=hh, minutes=mm))
-                value = datetime(y, m, d, hour, minute, second, tzinfo=tz).isoformat()
-            best = (match.start(), value)
-            break
-    return best[1] if best else None
+    found = _dates(text)
+    return found[0][1] if found else None
+
+
+def find_last_datetime(text: str) -> str | None:
+    """The last date printed in `text` (the one nearest what follows it)."""
+    found = _dates(text) if text else []
+    return found[-1][1] if found else None
+
+
+def find_year_month(text: str) -> str | None:
+    """A month printed without a day (`1998年3月号`), as YYYY-MM; None if there is none."""
+    for match in _YEAR_MONTH.finditer(text or ""):
+        y, m = int(match["y"]), int(match["m"])
+        if _valid(y, m, 1):
+            return f"{y:04d}-{m:02d}"
+    return None
+
+
+# --- info lines ----------------------------------------------------------------------------
+
+# The labelled fields of a page's info line (`2020-02-10 10:19 来源：安徽日报 编辑：张三`).
+_INFO_LABEL = any_kw("文章来源", "信息来源", "新闻来源", "稿件来源", "来源", "稿源", "出处", "来自",
+                     "作者", "发布者", "发布人", "责任编辑", "责编", "编辑", "记者", "通讯员",
+                     "发布时间", "发表时间", "发布日期", "更新时间", "时间", "日期", "点击数", "点击",
+                     "浏览次数", "浏览", "阅读", "字号", "审核", "摄影", "供稿", "录入", "发布",
+                     "发表", "作者简介")
+_INFO_FIELD = re.compile(_INFO_LABEL + r"\s*[:：]\s*[^\s|｜:：]*")
+_INFO_WORDS = re.compile(any_kw("更新", "发布", "发表", "打印", "关闭", "收藏", "字体", "大", "中", "小",
+                                "分享到", "次", "星期", "周") + r"|[一二三四五六日天](?![\u4e00-\u9fff])")
+_URLISH = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.A)
+_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[AP]M)?", re.I)
+
+
+def info_residue(line: str) -> str:
+    """What is left of a line once its dates, labelled fields, times, URLs and info-bar words
+    are taken out: nothing much, on a page's info line."""
+    text = line
+    for pattern in (*_DATE_PATTERNS, _YEAR_LAST, _YEAR_MONTH, _INFO_FIELD, _URLISH, _TIME, _INFO_WORDS):
+        text = pattern.sub(" ", text)
+    # Private-use characters too: what a GBK page's user-defined bytes decode to, usually a
+    # decorative space in the site's font.
+    return re.sub(r"[\s|｜:：/\-_()（）\[\]【】<>《》·•,，.\ue000-\uf8ff]+", "", text)
+
+
+def is_info_line(line: str) -> bool:
+    """A line of dates and labelled fields (`2005-04-05 06:40更新 来源：转载文章`), the info bar
+    under a headline or the source and editor line under an article, not a sentence."""
+    if len(line) > 100 or re.search(r"[。！？]", line):
+        return False
+    has_fact = _INFO_FIELD.search(line) is not None or bool(_dates(line)) or _YEAR_MONTH.search(line)
+    return bool(has_fact) and len(info_residue(line)) <= 8

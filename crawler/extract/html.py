@@ -13,8 +13,9 @@ BLOCK_TAGS = {
     "th", "tbody", "thead", "center", "form", "figure", "figcaption", "br", "hr",
     "founder-content",
 }
+# `title` too: outside <head> (a page saved inside a wrapper, a broken template) it is not shown.
 _INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "select",
-              "textarea", "button", "svg")
+              "textarea", "button", "svg", "title")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 

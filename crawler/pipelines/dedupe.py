@@ -14,7 +14,8 @@ from crawler.extensions.state import CrawlState
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        self.store = CrawlState.of(crawler).store
+        state = CrawlState.of(crawler)
+        self.store, self.run = state.store, state.run
         self.stats = crawler.stats
         self.deduper = Deduper(self.store, DedupeConfig(
             threshold=settings.getfloat("DEDUPE_THRESHOLD"), shingle=settings.getint("DEDUPE_SHINGLE"),
@@ -31,8 +32,7 @@ class DedupePipeline:
         verdict = self.deduper.add(
             record_id=adapter["id"], url=adapter["url"], canonical_url=adapter["canonical_url"],
             site=adapter.get("site"), title=adapter.get("title"), body=adapter.get("body") or "",
-            seen_at=adapter["fetched_at"])
-        self.store.add_url(adapter["canonical_url"], adapter["id"], adapter["fetched_at"])
+            seen_at=adapter["fetched_at"], run=self.run)
         adapter["dedupe"] = verdict.as_dict()
         if verdict.duplicate_of is None:
             self.stats.inc_value("dedupe/new_story")

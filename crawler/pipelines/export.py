@@ -11,11 +11,14 @@ from typing import IO
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from crawler.extensions.state import CrawlState
+
 
 class JsonlExportPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
+        self.store = CrawlState.of(crawler).store
         self.files: dict[tuple[str, str], IO[str]] = {}
 
     @classmethod
@@ -30,11 +33,14 @@ class JsonlExportPipeline:
         return self.files[kind, name]
 
     def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
-        copy = (ItemAdapter(item).get("dedupe") or {}).get("duplicate_of")
+        adapter = ItemAdapter(item)
+        copy = (adapter.get("dedupe") or {}).get("duplicate_of")
         out = self._file("duplicates" if copy else "articles", self.crawler.spider.name)
-        out.write(json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
         out.flush()  # an item written is an item kept, whatever happens to the process next
         os.fsync(out.fileno())
+        # Only now is the article archived for good: its URL is not fetched again.
+        self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])
         return item
 
     def close_spider(self) -> None:

@@ -41,10 +41,10 @@ CREATE TABLE IF NOT EXISTS articles (
     cluster       TEXT NOT NULL,
     duplicate_of  TEXT,
     similarity    REAL,
-    seen_at       TEXT NOT NULL
+    seen_at       TEXT NOT NULL,
+    run           TEXT,                       -- the run that filed it
+    exported      INTEGER NOT NULL DEFAULT 0  -- its record is in the exports
 );
-CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
-CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
 CREATE TABLE IF NOT EXISTS signatures (
     article INTEGER PRIMARY KEY,
     sig     BLOB NOT NULL
@@ -55,6 +55,16 @@ CREATE TABLE IF NOT EXISTS bands (
     PRIMARY KEY (key, article)
 ) WITHOUT ROWID;
 """
+INDEXES = """
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
+CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE exported = 0;
+"""
+# Columns added since the first stores were made: (table, column, definition for old rows).
+ADDED_COLUMNS = [
+    ("articles", "run", "TEXT"),
+    ("articles", "exported", "INTEGER NOT NULL DEFAULT 1"),  # old rows were exported
+]
 
 
 class SqliteStore:
@@ -74,6 +84,10 @@ class SqliteStore:
         self.db.execute("PRAGMA temp_store=MEMORY")
         with self.lock:
             self.db.executescript(SCHEMA)
+            for table, column, definition in ADDED_COLUMNS:
+                if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            self.db.executescript(INDEXES)
 
     @contextmanager
     def exclusive(self) -> Iterator[SqliteStore]:
@@ -111,10 +125,6 @@ class SqliteStore:
     def known_url(self, canonical_url: str) -> bool:
         return self._one("SELECT 1 FROM urls WHERE canonical_url = ?", (canonical_url,)) is not None
 
-    def add_url(self, canonical_url: str, record_id: str, seen_at: str) -> None:
-        with self.lock:
-            self.db.execute("INSERT OR IGNORE INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?)",
-                            (canonical_url, record_id, seen_at))
 
     # --- articles and their fingerprints -------------------------------------------------
     def cluster_head(self, article_id: int) -> tuple[int, str] | None:
@@ -145,14 +155,14 @@ class SqliteStore:
     def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
                     title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
                     similarity: float | None, seen_at: str, signature: np.ndarray,
-                    band_keys: list[int]) -> int | None:
+                    band_keys: list[int], run: str | None = None) -> int | None:
         """File an article with its fingerprints; None if that record was filed before."""
         with self.lock:
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO articles (record_id, url, canonical_url, site, title, content_hash, "
-                "cluster, duplicate_of, similarity, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cluster, duplicate_of, similarity, seen_at, run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record_id, url, canonical_url, site, title, content_hash, cluster, duplicate_of,
-                 similarity, seen_at))
+                 similarity, seen_at, run))
             if not cursor.rowcount:
                 return None
             article = cursor.lastrowid
@@ -161,6 +171,34 @@ class SqliteStore:
             self.db.executemany("INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
                                 [(key, article) for key in band_keys])
             return article
+
+    def mark_exported(self, record_id: str, canonical_url: str, seen_at: str) -> None:
+        """The record is in the exports: its URL is now archived, its filing final."""
+        with self.exclusive():
+            self.db.execute("UPDATE articles SET exported = 1 WHERE record_id = ?", (record_id,))
+            self.db.execute("INSERT OR IGNORE INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?)",
+                            (canonical_url, record_id, seen_at))
+
+    def unexported_runs(self) -> list[str]:
+        with self.lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT DISTINCT run FROM articles WHERE exported = 0 AND run IS NOT NULL")]
+
+    def unexported(self, run: str) -> list[tuple[str, str, str]]:
+        """(record_id, canonical_url, seen_at) of the run's articles filed but not exported."""
+        with self.lock:
+            return self.db.execute("SELECT record_id, canonical_url, seen_at FROM articles "
+                                   "WHERE run = ? AND exported = 0", (run,)).fetchall()
+
+    def forget(self, record_ids: list[str]) -> None:
+        """Remove articles (and their fingerprints) filed by a run that died before exporting them."""
+        with self.exclusive():
+            for record_id in record_ids:
+                row = self.db.execute("SELECT id FROM articles WHERE record_id = ?", (record_id,)).fetchone()
+                if row:
+                    self.db.execute("DELETE FROM bands WHERE article = ?", row)
+                    self.db.execute("DELETE FROM signatures WHERE article = ?", row)
+                    self.db.execute("DELETE FROM articles WHERE id = ?", row)
 
     def cluster_of(self, record_id: str) -> str | None:
         row = self._one("SELECT cluster FROM articles WHERE record_id = ?", (record_id,))
