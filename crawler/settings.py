@@ -46,8 +46,18 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    "crawler.extensions.lock.SpiderLock": 100,
     "crawler.extensions.statsfile.StatsFile": 500,
+    "crawler.extensions.runreport.RunReport": 510,
+    "crawler.extensions.progress.Progress": 520,
 }
+
+# --- scheduled runs --------------------------------------------------------------
+# A run that finds fewer articles (new or already archived) than this share of its recent
+# runs' median is reported as a problem (a site changed its layout?); crawlall exits non-zero.
+CRAWL_MIN_ARTICLE_RATIO = 0.5
+PROGRESS_INTERVAL = 30  # seconds between progress lines in the log (0: none)
+PROGRESS_TTY = True  # a live status line when the log goes to a terminal
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt and everything else: a known article is not requested at all.

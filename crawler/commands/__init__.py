@@ -1,1 +1,51 @@
-"""Project commands: `scrapy demo`, `scrapy fixtures`."""
+"""Project commands: `scrapy crawlall`, `scrapy demo`, `scrapy fixtures`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+
+from crawler import runs
+
+
+def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[dict]:
+    """Run these spiders (name, arguments) in one process; their run reports, in order."""
+    from crawler.extensions.runreport import RunReport
+
+    assert command.crawler_process is not None
+    crawlers = []
+    for name, kwargs in crawls:
+        crawler = command.crawler_process.create_crawler(name)
+        command.crawler_process.crawl(crawler, **kwargs)
+        crawlers.append(crawler)
+    command.crawler_process.start()
+    reports = []
+    for (name, _), crawler in zip(crawls, crawlers, strict=True):
+        report = RunReport.reports.get(crawler) or {
+            "spider": name, "finish_reason": "did not start", "problems": ["the crawl did not start"]}
+        reports.append(report)
+    return reports
+
+
+def write_summary(output: str, command_name: str, reports: list[dict]) -> Path:
+    """The run's combined report, OUTPUT_DIR/reports/<command>-<time>.json."""
+    folder = Path(output) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{command_name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.json"
+    broken = [r["spider"] for r in reports if r.get("problems")]
+    skipped = [r["spider"] for r in reports if r.get("finish_reason") == "locked"]
+    path.write_text(json.dumps({"command": command_name, "broken": broken, "skipped": skipped,
+                                "sites": reports}, ensure_ascii=False, indent=1), "utf-8")
+    return path
+
+
+def print_summary(reports: list[dict]) -> None:
+    for report in reports:
+        if "articles" in report:
+            print("  " + runs.one_line(report))
+        else:
+            print(f"  {report['spider']}: PROBLEM: {'; '.join(report['problems'])}")

@@ -2,8 +2,9 @@
 
 Offline: requests for the sites' real hostnames go to the fixture server (FIXTURE_SERVER), and
 articles land under OUTPUT_DIR with their real URLs. The clone site (a content farm, not a
-source of ours) is crawled with `generic`. Exits non-zero if a spider fails: it did not finish,
-raised errors in its callbacks, or found no article at all (neither new nor already archived).
+source of ours) is crawled with `generic`. Exits non-zero if a site looks broken, as `crawlall`
+judges it (crawler.runs.assess): a spider that did not finish or raised errors, or found no
+article at all (neither new nor already archived).
 """
 
 from __future__ import annotations
@@ -11,27 +12,14 @@ from __future__ import annotations
 import argparse
 
 from scrapy.commands import ScrapyCommand
-from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
+from crawler.commands import print_summary, run_crawls, write_summary
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
 
 CLONE_SITE = {"start_url": "http://news.clone-farm.example/news/shms/",
               "allow": r"/news/shms/\d{4}-\d{2}-\d{2}/\d+\.html$"}
-
-
-def crawl_failed(crawler: Crawler) -> str | None:
-    """Why a finished crawl counts as failed, or None."""
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("finish_reason") != "finished":
-        return f"finish reason {stats.get('finish_reason')!r}"
-    errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
-    if errors:
-        return f"{errors} exceptions in callbacks"
-    if not stats.get("item_scraped_count") and not stats.get("dedupe/known_article_skipped"):
-        return "no articles, new or already archived"
-    return None
 
 
 class Command(ScrapyCommand):
@@ -60,33 +48,19 @@ class Command(ScrapyCommand):
         unknown = [a for a in args if a not in SITES]
         if unknown:
             raise UsageError(f"unknown site spider(s): {', '.join(unknown)}")
-        assert self.crawler_process is not None and self.settings is not None
+        assert self.settings is not None
         server = FixtureServer().start()
         try:
             self.settings.set("FIXTURE_SERVER", server.address, priority="cmdline")
-            crawlers: list[Crawler] = []
-            for name in args or list(SITES):
-                crawler = self.crawler_process.create_crawler(name)
-                self.crawler_process.crawl(crawler)
-                crawlers.append(crawler)
+            crawls: list[tuple[str, dict]] = [(name, {}) for name in args or SITES]
             if not args and not opts.no_clone:
-                crawler = self.crawler_process.create_crawler("generic")
-                self.crawler_process.crawl(crawler, **CLONE_SITE)
-                crawlers.append(crawler)
-            self.crawler_process.start()
+                crawls.append(("generic", CLONE_SITE))
+            reports = run_crawls(self, crawls)
         finally:
             server.stop()
         output = self.settings.get("OUTPUT_DIR")
-        print(f"\nDemo crawl of the fixture sites (served at {server.address}), output in {output}/:")
-        failed = False
-        for crawler in crawlers:
-            stats = crawler.stats.get_stats() if crawler.stats else {}
-            why = crawl_failed(crawler)
-            failed |= why is not None
-            print(f"  {crawler.spider.name if crawler.spider else '?':10} "
-                  f"{stats.get('item_scraped_count', 0):3} articles "
-                  f"({stats.get('dedupe/new_story', 0)} new stories), "
-                  f"{stats.get('dedupe/known_article_skipped', 0):3} already archived, "
-                  f"{stats.get('downloader/response_count', 0):3} responses  "
-                  f"{'FAILED: ' + why if why else 'ok'}")
-        self.exitcode = 1 if failed or self.crawler_process.bootstrap_failed else 0
+        path = write_summary(output, "demo", reports)
+        print(f"\nDemo crawl of the fixture sites (served at {server.address}), output in {output}/, report {path}:")
+        print_summary(reports)
+        broken = [r["spider"] for r in reports if r.get("problems")]
+        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0

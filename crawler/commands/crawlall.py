@@ -1,0 +1,42 @@
+"""`scrapy crawlall [spider ...]`: every site spider (or those named) in one process, for cron,
+systemd timers and other schedulers.
+
+Each spider holds a lock while it runs: a run that overlaps another's skips that spider and says
+so. Exits non-zero when a site looks broken (see crawler.runs.assess): a spider that did not
+finish or raised errors, extraction finding nothing, pages no longer matching the template, far
+fewer articles than its recent runs (CRAWL_MIN_ARTICLE_RATIO). The combined report goes to
+OUTPUT_DIR/reports/crawlall-<time>.json, each site's to OUTPUT_DIR/reports/<spider>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.sites import SITES
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[options] [spider ...]"
+
+    def short_desc(self) -> str:
+        return "Run every site spider (or those named) in one process; non-zero exit if a site broke"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        unknown = [a for a in args if a not in SITES]
+        if unknown:
+            raise UsageError(f"unknown site spider(s): {', '.join(unknown)} (known: {', '.join(SITES)})")
+        reports = run_crawls(self, [(name, {}) for name in args or SITES])
+        path = write_summary(self.settings.get("OUTPUT_DIR"), "crawlall", reports)
+        print(f"\ncrawlall: {len(reports)} sites, report {path}")
+        print_summary(reports)
+        broken = [r["spider"] for r in reports if r.get("problems")]
+        if broken:
+            print(f"BROKEN: {', '.join(broken)}")
+        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0

@@ -1,0 +1,44 @@
+"""After each run: a JSON report under OUTPUT_DIR/reports/<spider>/ and a summary in the log,
+with the problems `crawler.runs.assess` finds (compared with the site's recent runs)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from crawler import runs
+from crawler.sites import SITES
+
+log = logging.getLogger(__name__)
+
+
+class RunReport:
+    reports: WeakKeyDictionary = WeakKeyDictionary()  # crawler -> its report, once written
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.output = crawler.settings.get("OUTPUT_DIR", "output")
+        self.min_ratio = crawler.settings.getfloat("CRAWL_MIN_ARTICLE_RATIO")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
+        stats.setdefault("finish_reason", reason)
+        report = runs.summarize(stats, spider.name, site_spider=spider.name in SITES)
+        report["problems"] = runs.assess(report, runs.history(self.output, spider.name), min_ratio=self.min_ratio)
+        if reason != "locked":  # a skipped run is no measure of the site
+            name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+            report["path"] = str(runs.save(report, self.output, name))
+        RunReport.reports[self.crawler] = report
+        (log.warning if report["problems"] else log.info)("run report: %s", runs.one_line(report))
