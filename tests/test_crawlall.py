@@ -50,7 +50,7 @@ def test_runs_after_runs_and_a_new_article(server, tmp_path: Path) -> None:  # n
     host, layout = "szbk.chuzhou.cn", "/czrb/pc/layout/202002/26/node_01.html"
     page = (SITES_DIR / host / layout.lstrip("/")).read_text("utf-8")
     new = "/czrb/pc/content/202002/26/content_24999.html"
-    server.add_route(host, layout, body=page.replace("</ul></div>", f'<li><a href="../../../content/202002/26/content_24999.html">'
+    server.add_route(host, layout, body=page.replace("</ul></div>", '<li><a href="../../../content/202002/26/content_24999.html">'
                                                                "新增报道</a></li></ul></div>", 1))
     article = (SITES_DIR / host / "czrb/pc/content/202002/26/content_24960.html").read_text("utf-8")
     server.add_route(host, new, body=article.replace("我市新增复工企业152家", "我市又有98家企业复工")
