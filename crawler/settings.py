@@ -47,7 +47,6 @@ DOWNLOAD_HANDLERS = {
 
 EXTENSIONS = {
     "crawler.extensions.lock.SpiderLock": 100,
-    "crawler.extensions.statsfile.StatsFile": 500,
     "crawler.extensions.runreport.RunReport": 510,
     "crawler.extensions.progress.Progress": 520,
 }
