@@ -17,7 +17,6 @@ import urllib.request
 import zlib
 from pathlib import Path
 
-import pytest
 from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
 from warcio.archiveiterator import ArchiveIterator
 
@@ -277,8 +276,7 @@ def test_pywb_replays_archived_pages(demo: CrawlOutput, tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.mark.parametrize("spider", ["chuzhou"])
-def test_archiving_can_be_turned_off(server, tmp_path: Path, spider: str) -> None:  # noqa: ANN001
-    out = crawl(spider, server, tmp_path, "-s", "WARC_ENABLED=0")
-    assert out.items(spider) and not (tmp_path / "warc").exists()
-    assert all(item["warc"] is None for item in out.items(spider))
+def test_archiving_can_be_turned_off(server, tmp_path: Path) -> None:  # noqa: ANN001
+    out = crawl("chuzhou", server, tmp_path, "-s", "WARC_ENABLED=0")
+    assert out.items("chuzhou") and not (tmp_path / "warc").exists()
+    assert all(item["warc"] is None for item in out.items("chuzhou"))

@@ -88,6 +88,10 @@ def test_second_run_exports_nothing_new_and_fetches_no_known_article(tmp_path: P
     skipped = sum(out.stats(s).get("dedupe/known_article_skipped", 0) for s in (*SITES, "generic"))
     assert skipped == len(article_urls)
     assert all(out.stats(s).get("item_scraped_count", 0) == 0 for s in (*SITES, "generic"))
-    fetched_again = {r["uri"] for r in records(tmp_path) if r["file"] not in warcs and r["type"] == "request"}
+    new_records = [r for r in records(tmp_path) if r["file"] not in warcs]
+    fetched_again = {r["uri"] for r in new_records if r["type"] == "request"}
     assert fetched_again and not fetched_again & article_urls  # listings yes, known articles no
+    # Unchanged pages are archived as revisits, not full responses.
+    kinds = [r["type"] for r in new_records]
+    assert kinds.count("response") == 0 and kinds.count("revisit") >= len(fetched_again) > 0
     assert "already archived" in second.stdout
