@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-import trafilatura
 from lxml import etree
 
 from crawler.extract.cleanup import is_copyright, is_share, take_furniture
@@ -43,7 +42,7 @@ from crawler.extract.generic_body import (
     is_related_heading,
     page_lines,
 )
-from crawler.extract.html import parse, strip_invisible, text_of
+from crawler.extract.html import parse, strip_invisible, text_of, trafilatura_lines
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
@@ -207,13 +206,6 @@ def _layout(doc: etree._Element) -> Layout:
     if title_at is not None:
         keys.append(_squeeze(lines[title_at].text))
     return Layout(lines, start, end, title_at, keys)
-
-
-def _trafilatura_lines(text: str, url: str) -> list[str]:
-    body = trafilatura.extract(text, url=url, favor_recall=True, include_comments=False,
-                               include_tables=True, deduplicate=False) or ""
-    lines = [re.sub(r"\s+", " ", ln).strip() for ln in body.splitlines()]
-    return [ln for ln in lines if ln]
 
 
 def _furniture_line(text: str, keys: list[str]) -> bool:
@@ -393,7 +385,7 @@ def extract_generic(text: str, url: str) -> dict:
     lines = [ln for ln in lines if not (is_copyright(ln) or is_share(ln))]
     if not _has_prose(lines):
         # Our reading found no sentences; trafilatura's may (a page of one long <pre>, say).
-        lines = _trafilatura_lines(text, url) or lines
+        lines = trafilatura_lines(text, url) or lines
     head, lines, tail = _trim(lines, layout.title_keys)
     furniture = take_furniture(lines, title=title)
 

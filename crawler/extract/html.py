@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import lxml.html
+import trafilatura
 from lxml import etree
 
 BLOCK_TAGS = {
@@ -96,3 +97,11 @@ def lines_of(root: etree._Element) -> list[str]:
     walk(root)
     flush()
     return lines
+
+
+def trafilatura_lines(markup: str, url: str | None = None) -> list[str]:
+    """trafilatura's reading of a page (or a fragment) as cleaned lines; [] where it finds none."""
+    text = trafilatura.extract(markup, url=url, favor_recall=True, include_comments=False,
+                               include_tables=True, deduplicate=False) or ""
+    lines = [re.sub(r"\s+", " ", ln).strip() for ln in text.splitlines()]
+    return [ln for ln in lines if ln]

@@ -6,7 +6,6 @@ import copy
 import re
 from datetime import datetime
 
-import trafilatura
 from lxml import etree
 
 from crawler.extract.cleanup import take_furniture
@@ -18,7 +17,14 @@ from crawler.extract.fields import (
     find_editors,
 )
 from crawler.extract.frontmatter import split_front_matter
-from crawler.extract.html import lines_of, parse, remove, strip_invisible, text_of
+from crawler.extract.html import (
+    lines_of,
+    parse,
+    remove,
+    strip_invisible,
+    text_of,
+    trafilatura_lines,
+)
 from crawler.sites.base import Pick, Site, Template
 from crawler.urls import absolute, unwrap_proxy
 
@@ -48,11 +54,7 @@ def body_lines(container: etree._Element) -> list[str]:
     """The text of the (cleaned) body element as paragraphs: trafilatura's reading, or ours
     where trafilatura finds nothing (it skips very short texts)."""
     markup = etree.tostring(container, encoding="unicode", method="html")
-    text = trafilatura.extract(f"<html><body><article>{markup}</article></body></html>",
-                               favor_recall=True, include_comments=False, include_tables=True,
-                               deduplicate=False, include_images=False, include_links=False)
-    lines = [re.sub(r"\s+", " ", ln).strip() for ln in (text or "").splitlines()]
-    lines = [ln for ln in lines if ln]
+    lines = trafilatura_lines(f"<html><body><article>{markup}</article></body></html>")
     own = lines_of(container)
     # trafilatura may drop a trailing short line (a byline): keep ours when it has more text.
     if not lines or sum(map(len, own)) > sum(map(len, lines)) * 1.05:
