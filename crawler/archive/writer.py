@@ -24,7 +24,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive.http import split_message
+from crawler.archive.http import HttpMessage, split_message
 
 OPEN_SUFFIX = ".open"
 
@@ -78,6 +78,7 @@ class Capture:
     ip_address: str | None
     digest: str | None  # payload digest; None where the response has no parsable head
     complete: bool
+    message: HttpMessage | None = None  # the response, parsed once
 
 
 def capture_of(url: str, request: bytes, response: bytes, started: float,
@@ -89,7 +90,7 @@ def capture_of(url: str, request: bytes, response: bytes, started: float,
         # Over the body as received, transfer encoding included: how warcio (check, index)
         # and pywb compute it, so the archive's digests verify with the tools that read it.
         digest = payload_digest(message.body)
-    return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest, complete)
+    return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest, complete, message)
 
 
 class WarcFiles:
@@ -176,7 +177,7 @@ class WarcFiles:
         Returns the locators of the request record and of the response/revisit record.
         """
         response_id = self.builder._make_warc_id()
-        message = split_message(capture.response)
+        message = capture.message
         if original is not None and message is not None and capture.digest:
             response = self.builder.create_revisit_record(
                 capture.uri, capture.digest, original.uri, original.date,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from crawler.sites.ahcaijing import AHCAIJING
 from crawler.sites.base import Pick, Site, Template
 from crawler.sites.chuzhou import CHUZHOU
@@ -12,6 +14,7 @@ from crawler.sites.qutoutiao import QUTOUTIAO
 SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DANFENG, CHUZHOU)}
 
 
+@cache  # the sites are declared once, at import
 def host_aliases() -> dict[str, str]:
     """Every known site's host aliases, for canonical URLs."""
     return {alias: host for site in SITES.values() for alias, host in site.aliases.items()}
