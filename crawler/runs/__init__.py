@@ -49,6 +49,8 @@ def summarize(stats: dict, spider: str, *, site_spider: bool) -> dict:
             "copies": copies,
             "already_archived": stats.get("dedupe/known_article_skipped", 0),
             "no_body": stats.get("article/no_body", 0),
+            "truncated": stats.get("article/truncated", 0),  # archived, not exported, fetched again next run
+            "not_article_type": _prefixed(stats, "article/not_article_type/"),  # archived, not parsed
             "read_generically": stats.get("article/method/generic-fallback", 0),
             "dropped": _prefixed(stats, "item_dropped_reasons_count/"),
         },

@@ -15,6 +15,9 @@ from datetime import date
 from urllib.parse import urlsplit
 
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
 @dataclass(frozen=True)
 class Pick:
     """A value on the page: the text of the first element matching `css`, and, if `pattern`
@@ -71,6 +74,8 @@ class Site:
     source: str | None = None  # the outlet, where a page names none
     url_date: str | None = None  # regex with groups y, m, d: the date an article URL carries
     aliases: dict[str, str] = field(default_factory=dict)  # other host → the host pages are filed under
+    # Media types of its article pages; anything else at an article URL is archived, not parsed.
+    article_types: tuple[str, ...] = HTML_TYPES
     extra: dict = field(default_factory=dict)
 
     def on_host(self, host: str) -> Site:

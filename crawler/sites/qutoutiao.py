@@ -18,4 +18,6 @@ QUTOUTIAO = Site(
     articles=(r"^/source/_posts/[^/]+\.md$",),
     listings=(r"^/categories/[^?]+/(?:page/\d+/)?$",),
     templates=(HEXO_SOURCE,),
+    # Hexo sources are Markdown files; mirrors serve them as text/markdown or text/plain.
+    article_types=("text/markdown", "text/x-markdown", "text/plain", "text/html"),
 )

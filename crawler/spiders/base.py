@@ -23,9 +23,10 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from twisted.python.failure import Failure
 
 from crawler.extract import Extraction, extract
+from crawler.extract.mediatype import page_type
 from crawler.items import Article
 from crawler.sites import host_aliases
-from crawler.sites.base import Site
+from crawler.sites.base import HTML_TYPES, Site
 from crawler.urls import canonical_url
 
 # Failure kinds, as the stats name them (errors/<kind>).
@@ -56,9 +57,28 @@ class ArticleSpider(scrapy.Spider):
             **fields,
         )
 
+    def give_up(self, url: str, reason: str, detail: str = "") -> None:
+        """A page lost to this run: counted by reason (errors/<reason>) and logged."""
+        self.crawler.stats.inc_value(f"errors/{reason}")
+        self.logger.warning("giving up on %s: %s%s", url, reason, f" ({detail})" if detail else "")
+
     def parse_article(self, response: Response) -> Iterator[Article]:
-        """An article page to its item; a page with no article body is logged and counted."""
+        """An article page to its item; a page with no article body is logged and counted.
+
+        Only whole responses of the site's article media types are parsed: a truncated one
+        (connection cut, broken chunked stream, body shorter than its Content-Length) is
+        archived as it came but not exported, and its URL stays unknown, so the next run fetches
+        it again; a PDF or an image at an article URL is archived and counted, not exported."""
         stats = self.crawler.stats
+        if "dataloss" in response.flags:
+            stats.inc_value("article/truncated")
+            self.give_up(response.url, "truncated", f"{len(response.body)} bytes arrived; fetched again next run")
+            return
+        kind = page_type(response.headers.get("Content-Type"), response.body)
+        if kind not in (self.site.article_types if self.site else HTML_TYPES):
+            stats.inc_value(f"article/not_article_type/{kind}")
+            self.logger.warning("not an article page: %s is %s (archived, not parsed)", response.url, kind)
+            return
         extraction = extract(response.body, response.url, site=self.site,
                              content_type=response.headers.get("Content-Type"))
         stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
@@ -86,8 +106,7 @@ class ArticleSpider(scrapy.Spider):
         else:
             kind = next((name for types, name in _KINDS if failure.check(*types)),
                         failure.type.__name__ if failure.type else "unknown")
-        self.crawler.stats.inc_value(f"errors/{kind}")
-        self.logger.warning("giving up on %s: %s", request.url if request else "?", kind)
+        self.give_up(request.url if request else "?", kind)
 
 
 class SiteSpider(ArticleSpider):

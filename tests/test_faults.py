@@ -1,0 +1,105 @@
+"""Bad input from a hostile server (tests/hostile_server.py): nothing archived wrong, nothing
+lost silently, every page given up on counted by reason in the stats and the run report."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import read_jsonl, run_scrapy
+from hostile_server import NORMAL, TRUNCATED, HostileServer
+from test_archive import records
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000"]
+BASE = "http://hostile.example"
+
+
+@dataclass
+class Run:
+    out: Path
+    returncode: int
+    stderr: str
+    items: list[dict]  # what this run exported (articles and copies)
+    stats: dict
+    report: dict
+
+    def item(self, path: str) -> dict | None:
+        return next((r for r in self.items if r["url"] == BASE + path), None)
+
+
+def crawl_hostile(server: HostileServer, out: Path, *extra: str) -> Run:
+    before = len(exported(out))
+    reports = set((out / "reports" / "generic").glob("*.json"))
+    result = run_scrapy("crawl", "generic", "-a", f"start_url={BASE}/", "-a", "allow=/news/", "-a", "depth=1",
+                        "-s", "FIXTURE_HOSTS=hostile.example", "-s", f"FIXTURE_SERVER={server.address}",
+                        "-s", f"OUTPUT_DIR={out}", *FAST, *extra)
+    stats_path = out / "stats" / "generic.json"
+    new_reports = sorted(set((out / "reports" / "generic").glob("*.json")) - reports)
+    return Run(out, result.returncode, result.stderr, exported(out)[before:],
+               json.loads(stats_path.read_text("utf-8")) if stats_path.exists() else {},
+               json.loads(new_reports[-1].read_text("utf-8")) if new_reports else {})
+
+
+def exported(out: Path) -> list[dict]:
+    return [r for kind in ("articles", "duplicates") for r in read_jsonl(out / kind / "generic.jsonl")]
+
+
+def text_of(paragraphs: list[str]) -> list[str]:
+    """The paragraphs as the body must hold them (bylines in brackets go to `authors`)."""
+    return [p for p in (re.sub(r"（[^（）]*）$", "", p).strip() for p in paragraphs) if p]
+
+
+@pytest.fixture(scope="module")
+def hostile() -> HostileServer:
+    with HostileServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def first(hostile: HostileServer, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return crawl_hostile(hostile, tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def healed(first: Run, hostile: HostileServer) -> Run:
+    hostile.heal()
+    return crawl_hostile(hostile, first.out)
+
+
+def test_normal_articles_are_exported_correctly(first: Run) -> None:
+    assert first.returncode == 0, first.stderr[-3000:]
+    for path, (title, paragraphs) in NORMAL.items():
+        item = first.item(path)
+        assert item is not None, path
+        assert item["title"] == title
+        assert item["body"].splitlines() == text_of(paragraphs)
+
+
+def test_a_truncated_page_is_not_exported_but_counted_and_fetched_whole_once_healed(first: Run, healed: Run) -> None:
+    for path in ("/news/truncated.html", "/news/chunked.html"):
+        assert first.item(path) is None, f"{path} exported though cut short"
+    assert first.stats["article/truncated"] == 2
+    assert first.report["errors"]["truncated"] == 2 and first.report["articles"]["truncated"] == 2
+    # Archived as it came, marked truncated.
+    cut = [r for r in records(first.out) if r["uri"] == BASE + "/news/truncated.html" and r["type"] == "response"]
+    assert cut and cut[0]["headers"].get("WARC-Truncated") == "disconnect"
+    # The next run fetches it again and, the server healed, exports it whole; nothing else twice.
+    assert healed.returncode == 0, healed.stderr[-3000:]
+    assert sorted(r["url"] for r in healed.items) == [BASE + "/news/chunked.html", BASE + "/news/truncated.html"]
+    whole = healed.item("/news/truncated.html")
+    assert whole["title"] == TRUNCATED[0] and whole["body"].splitlines() == text_of(TRUNCATED[1])
+    assert healed.stats.get("article/truncated", 0) == 0
+    urls = [r["url"] for r in exported(first.out)]
+    assert len(urls) == len(set(urls))
+
+
+def test_pdf_and_jpeg_at_article_urls_are_archived_not_exported(first: Run) -> None:
+    for path, kind in (("/news/report.html", "application/pdf"), ("/news/photo.html", "image/jpeg")):
+        assert first.item(path) is None
+        assert first.stats[f"article/not_article_type/{kind}"] == 1
+        assert first.report["articles"]["not_article_type"][kind] == 1
+        archived = [r for r in records(first.out) if r["uri"] == BASE + path and r["type"] == "response"]
+        assert archived and archived[0]["content"].startswith(b"%PDF" if "pdf" in kind else b"\xff\xd8")
