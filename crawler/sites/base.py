@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlsplit
 
-
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
