@@ -85,3 +85,39 @@ def test_every_fixture_page_decodes_cleanly() -> None:
         decoded = decode_html(page.read_bytes())
         assert decoded.replacements == 0, page
         assert "\ufffd" not in decoded.text, page
+
+
+def test_declared_utf8_is_kept_when_a_few_sequences_are_broken() -> None:
+    text = "<html><head><meta charset='utf-8'></head><body><p>" + "淮南市今年将继续推进城乡道路建设。" * 8 + "</p></body></html>"
+    data = text.encode("utf-8")
+    at = data.index("城乡".encode())
+    cut = data[:at] + data[at:at + 1] + data[at + 3:]  # one character cut to its first byte
+    near = cut.index("道路".encode(), 200)
+    broken = cut[:near] + b"\xff\xfe" + cut[near:]
+    for page, bad in ((cut, 1), (broken, 3)):
+        decoded = decode_html(page, "text/html; charset=utf-8")
+        assert (decoded.encoding, decoded.evidence, decoded.replacements) == ("utf-8", "meta", bad)
+        assert decoded.text.replace("\ufffd", "") == text.replace("城", "", 1)
+    # Without a declaration too: mostly valid UTF-8 is UTF-8.
+    assert decode_html(cut).encoding == "utf-8"
+
+
+def test_mixed_pages_are_read_run_by_run() -> None:
+    head = "<html><head><meta charset='utf-8'></head><body><p>" + "淮南市今年将继续推进城乡道路建设。" * 8
+    footer = "本站版权所有，转载须注明出处"
+    page = head.encode("utf-8") + b"</p><div>" + footer.encode("gbk") + b"</div></body></html>"
+    decoded = decode_html(page, "text/html; charset=utf-8")
+    assert decoded.text == head + "</p><div>" + footer + "</div></body></html>"
+    assert decoded.replacements == 0 and decoded.mixed == len(footer.encode("gbk"))
+    # A GBK page with a UTF-8 stretch, and a GBK page with a stray byte.
+    gbk = "<meta charset=gbk><p>" + "淮南网新闻报道" * 50 + "</p>"
+    data = gbk.encode("gbk")
+    insert = "这是一段统一码文字"
+    at = len("<meta charset=gbk><p>淮南网新闻报道".encode("gbk"))
+    decoded = decode_html(data[:at] + insert.encode("utf-8") + data[at:])
+    assert decoded.encoding == "gb18030" and decoded.text == gbk[:len("<meta charset=gbk><p>淮南网新闻报道")] + \
+        insert + gbk[len("<meta charset=gbk><p>淮南网新闻报道"):]
+    decoded = decode_html(data[:at] + b"\xff" + data[at:])
+    assert decoded.encoding == "gb18030" and decoded.replacements == 1
+    # A page that is really GBK keeps being read as GBK though it claims UTF-8.
+    assert decode_html(data, "text/html; charset=utf-8").text == gbk

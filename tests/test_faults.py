@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import read_jsonl, run_scrapy
-from hostile_server import NORMAL, TRUNCATED, HostileServer
+from hostile_server import CUT, CUT_AT, GBK_FOOTER, INVALID, NORMAL, TRUNCATED, HostileServer
 from test_archive import records
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000"]
@@ -48,8 +48,9 @@ def exported(out: Path) -> list[dict]:
 
 
 def text_of(paragraphs: list[str]) -> list[str]:
-    """The paragraphs as the body must hold them (bylines in brackets go to `authors`)."""
-    return [p for p in (re.sub(r"（[^（）]*）$", "", p).strip() for p in paragraphs) if p]
+    """The paragraphs as the body must hold them (bylines go to `authors`)."""
+    lines = (re.sub(r"（[^（）]*）$", "", p).strip() for p in paragraphs)
+    return [p for p in lines if p and not (len(p) < 40 and "记者" in p)]
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +104,19 @@ def test_pdf_and_jpeg_at_article_urls_are_archived_not_exported(first: Run) -> N
         assert first.report["articles"]["not_article_type"][kind] == 1
         archived = [r for r in records(first.out) if r["uri"] == BASE + path and r["type"] == "response"]
         assert archived and archived[0]["content"].startswith(b"%PDF" if "pdf" in kind else b"\xff\xd8")
+
+
+def test_utf8_pages_with_stray_bytes_export_their_text(first: Run) -> None:
+    cut = first.item("/news/utf8-cut.html")
+    assert cut["title"] == CUT[0]
+    second = "".join("\ufffd" if i in CUT_AT else c for i, c in enumerate(text_of(CUT[1])[1]))
+    assert cut["body"].splitlines() == [text_of(CUT[1])[0], second, *text_of(CUT[1])[2:]]
+    footer = first.item("/news/utf8-gbk-footer.html")
+    assert footer["title"] == GBK_FOOTER[0] and footer["body"].splitlines() == text_of(GBK_FOOTER[1])
+    invalid = first.item("/news/utf8-invalid.html")
+    assert invalid["title"] == INVALID[0]
+    assert invalid["body"].replace("\ufffd", "").splitlines() == text_of(INVALID[1])
+    assert invalid["body"].count("\ufffd") == 4
+    # What was replaced is counted, and what was read as GBK.
+    assert first.stats["article/undecodable_chars"] == 3 + 4
+    assert first.stats["article/mixed_encoding_bytes"] > 0

@@ -2,7 +2,9 @@
 
 Order of evidence: a BOM; valid UTF-8 (multi-byte UTF-8 that decodes cleanly is almost never
 anything else, whatever the page claims); the charset a page declares in `<meta>`; the HTTP
-header; detection. The GB family reads as gb18030, its superset, so characters outside
+header; detection. A declared UTF-8 or GBK is kept when most of the page's bytes are valid in it:
+a few broken sequences (cut characters, stray bytes) become U+FFFD, counted, and a stretch in the
+other encoding (a GBK footer in a UTF-8 page, a UTF-8 widget in a GBK one) is read in that one. The GB family reads as gb18030, its superset, so characters outside
 gb2312/gbk that sites use anyway survive. Single-byte Western charsets are weak evidence on a
 Chinese site (a server default, not a choice) and are tried only after detection.
 """
@@ -41,6 +43,7 @@ class Decoded:
     encoding: str
     evidence: str  # bom | utf-8 | meta | header | detected | weak | fallback | text
     replacements: int = 0  # characters that could not be decoded (U+FFFD inserted)
+    mixed: int = 0  # bytes read in another encoding than `encoding` (a mixed page)
 
 
 def normalize_charset(name: str | None) -> str | None:
@@ -86,6 +89,88 @@ def _nearly(data: bytes, encoding: str) -> tuple[str, int] | None:
     return (text, bad) if bad <= max(2, len(text) // 1000) else None
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+# Two or more UTF-8 characters of three bytes (CJK and its punctuation): UTF-8 text for sure.
+_UTF8_CJK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){2,}")
+_UTF8_SPAN = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3,}")
+
+
+def _utf8_run(run: bytes) -> tuple[list[str], int, int, int]:
+    """A run of non-ASCII bytes of a UTF-8 page: (parts, bytes valid UTF-8, replacements, bytes
+    read as GB18030). A broken stretch ends where clean UTF-8 CJK text resumes; it is GB18030
+    where it decodes as such (4 bytes or more), else replacement characters."""
+    parts: list[str] = []
+    valid = replaced = mixed = 0
+    pos = 0
+    while pos < len(run):
+        try:
+            parts.append(run[pos:].decode("utf-8"))
+            valid += len(run) - pos
+            break
+        except UnicodeDecodeError as error:
+            bad = pos + error.start
+        parts.append(run[pos:bad].decode("utf-8"))
+        valid += bad - pos
+        resume = _UTF8_CJK.search(run, bad + 1)
+        end = resume.start() if resume else len(run)
+        span = run[bad:end]
+        gb = _strict(span, "gb18030") if len(span) >= 4 else None
+        if gb is not None:
+            parts.append(gb)
+            mixed += len(span)
+        else:
+            text = span.decode("utf-8", "replace")
+            parts.append(text)
+            replaced += text.count("\ufffd")
+            valid += len(span.decode("utf-8", "ignore").encode("utf-8"))
+        pos = end
+    return parts, valid, replaced, mixed
+
+
+def _gb_run(run: bytes) -> tuple[list[str], int, int, int]:
+    """A run of non-ASCII bytes of a GBK page: UTF-8 where it is clearly UTF-8 text (three CJK
+    characters or more), GB18030 elsewhere, replacement characters where neither applies."""
+    parts: list[str] = []
+    valid = replaced = mixed = 0
+    pos = 0
+    for match in [*_UTF8_SPAN.finditer(run), None]:
+        start, end = match.span() if match else (len(run), len(run))
+        if start > pos:
+            text = run[pos:start].decode("gb18030", "replace")
+            bad = text.count("\ufffd")
+            parts.append(text)
+            replaced += bad
+            valid += max(0, start - pos - bad)
+        if match:
+            utf = _strict(run[start:end], "utf-8")
+            parts.append(utf)
+            mixed += end - start
+        pos = end
+    return parts, valid, replaced, mixed
+
+
+def _declared(data: bytes, encoding: str, evidence: str) -> Decoded | None:
+    """The page read in its declared UTF-8 or GB18030 run by run of non-ASCII bytes, if most of
+    those bytes are valid in it; None if they are not (the declaration is wrong)."""
+    strict = _strict(data, encoding)
+    if strict is not None:
+        return Decoded(strict, encoding, evidence)
+    reader = _utf8_run if encoding == "utf-8" else _gb_run
+    parts: list[str] = []
+    pos = valid = replaced = mixed = total = 0
+    for match in _NON_ASCII.finditer(data):
+        parts.append(data[pos:match.start()].decode("ascii"))
+        run_parts, run_valid, run_replaced, run_mixed = reader(match.group())
+        parts += run_parts
+        valid, replaced, mixed = valid + run_valid, replaced + run_replaced, mixed + run_mixed
+        total += match.end() - match.start()
+        pos = match.end()
+    parts.append(data[pos:].decode("ascii"))
+    if valid * 2 < total:
+        return None
+    return Decoded("".join(parts), encoding, evidence, replaced, mixed)
+
+
 def _writes_chinese(encoding: str) -> bool:
     """A codec that can write Chinese: a multi-byte one, not a single-byte Western or Cyrillic
     charset that decodes any bytes at all and so proves nothing."""
@@ -124,10 +209,19 @@ def decode_html(data: bytes | str, content_type: str | bytes | None = None) -> D
         if encoding in _WEAK:
             weak.append(encoding)
             continue
+        if encoding in ("utf-8", "gb18030"):
+            decoded = _declared(data, encoding, evidence)
+            if decoded is not None:
+                return decoded
+            continue
         nearly = _nearly(data, encoding)
         if nearly is not None:
             return Decoded(nearly[0], encoding, evidence, nearly[1])
 
+    # Mostly valid UTF-8 is UTF-8 whatever the declarations say (GBK text is not, beyond a few bytes).
+    decoded = _declared(data, "utf-8", "utf-8") if not data.isascii() else None
+    if decoded is not None:
+        return decoded
     detected = _detect(data) if not data.isascii() else "ascii"
     if detected and detected != "ascii" and not _writes_chinese(detected):
         # Detection guesses a single-byte charset when a GB page has a stray bad byte or two

@@ -82,8 +82,13 @@ class ArticleSpider(scrapy.Spider):
         extraction = extract(response.body, response.url, site=self.site,
                              content_type=response.headers.get("Content-Type"))
         stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
-        if extraction.decoded.replacements:
-            stats.inc_value("article/undecodable_chars", extraction.decoded.replacements)
+        decoded = extraction.decoded
+        if decoded.replacements:
+            stats.inc_value("article/undecodable_chars", decoded.replacements)
+            self.logger.warning("%d undecodable characters replaced with U+FFFD on %s (read as %s)",
+                                decoded.replacements, response.url, decoded.encoding)
+        if decoded.mixed:
+            stats.inc_value("article/mixed_encoding_bytes", decoded.mixed)
         for reason, _line in extraction.dropped:
             stats.inc_value(f"article/cut_lines/{reason}")
         if not extraction.has_body:
