@@ -46,6 +46,7 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    "crawler.extensions.faults.Faults": 50,
     "crawler.extensions.lock.SpiderLock": 100,
     "crawler.extensions.runreport.RunReport": 510,
     "crawler.extensions.progress.Progress": 520,

@@ -4,14 +4,20 @@ lost silently, every page given up on counted by reason in the stats and the run
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl, run_scrapy
+from conftest import read_jsonl, run_scrapy, site_config
 from hostile_server import CUT, CUT_AT, GBK_FOOTER, INVALID, NORMAL, TRUNCATED, HostileServer
-from test_archive import records
+from test_archive import records, warcio_check
+from test_crawlall import crawlall
+from test_crawlall import exported as exported_all
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000"]
 BASE = "http://hostile.example"
@@ -120,3 +126,70 @@ def test_utf8_pages_with_stray_bytes_export_their_text(first: Run) -> None:
     # What was replaced is counted, and what was read as GBK.
     assert first.stats["article/undecodable_chars"] == 3 + 4
     assert first.stats["article/mixed_encoding_bytes"] > 0
+
+
+@contextmanager
+def small_disk(where: Path, size: int = 16 << 20):
+    """A real file system of its own (tmpfs, mounted as root), removed afterwards."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("a full disk is simulated with a tmpfs mount, which needs root")
+    where.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Fill the disk but for `leave` bytes; the filler file (delete it to free the space)."""
+    stat = os.statvfs(disk)
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - leave))
+    return filler
+
+
+def test_a_full_disk_fails_the_crawl_and_the_same_command_completes_once_space_is_freed(server, tmp_path: Path) -> None:  # noqa: ANN001
+    sites = ["huainan", "chuzhou", "ahcaijing"]
+    expected = {u for host in ("www.huainannet.com", "hhzb.huainannet.com", "szbk.chuzhou.cn", "www.ahcaijing.com")
+                for u in site_config(host)["articles"]} - {"http://www.huainannet.com/zt_content.asp?id=106100",
+                                                            "http://www.ahcaijing.com/html/2020/24h_0301/235990.html"}
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        filler = fill(disk, 300_000)
+        full = crawlall(server, out, *sites)
+        assert full.returncode == 1, full.stdout[-2000:]
+        assert "No space left on device" in full.stdout + full.stderr
+        assert "crawlall failed: its report" in full.stderr or "BROKEN" in full.stdout
+        lost = expected - {r["url"] for r in exported_all(out)}
+        assert lost, "the disk did not fill up"
+        for path in out.glob("*/*.jsonl"):  # no partial line
+            assert path.read_bytes().endswith(b"\n") or not path.read_bytes()
+        filler.unlink()
+        again = crawlall(server, out, *sites)
+        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+        urls = [r["url"] for r in exported_all(out)]
+        assert len(urls) == len(set(urls)), "an article exported twice"
+        assert set(urls) == expected, "an article lost"
+        warcs = sorted((out / "warc").glob("*.warc.gz"))
+        assert not list((out / "warc").glob("*.open"))
+        assert warcio_check(warcs).returncode == 0
+        indexed = {json.loads(line.split(" ", 2)[2])["filename"] for line in
+                   (out / "index.cdxj").read_text("utf-8").splitlines()}
+        assert {r["file"] for r in records(out) if r["type"] in ("response", "revisit")} <= indexed
+
+
+def test_scrapy_crawl_on_a_full_disk_exits_non_zero_with_its_reason(server, tmp_path: Path) -> None:  # noqa: ANN001
+    with small_disk(tmp_path / "disk") as disk:
+        filler = fill(disk, 300_000)
+        args = ("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={disk / 'out'}",
+                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
+        full = run_scrapy(*args)
+        assert full.returncode == 1
+        reason = [ln for ln in full.stderr.splitlines() if ln.startswith("crawl chuzhou failed: ")]
+        assert reason and ("No space left on device" in reason[0] or "disk is full" in reason[0]), full.stderr[-2000:]
+        filler.unlink()
+        again = run_scrapy(*args)
+        assert again.returncode == 0, again.stderr[-2000:]
+        urls = [r["url"] for r in read_jsonl(disk / "out" / "articles" / "chuzhou.jsonl")]
+        assert sorted(urls) == sorted(site_config("szbk.chuzhou.cn")["articles"])

@@ -25,6 +25,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.http import HttpMessage, split_message
+from crawler.durable import append_whole
 
 OPEN_SUFFIX = ".open"
 
@@ -110,7 +111,6 @@ class WarcFiles:
         self._serial = 0
         self._fh = None
         self._path: Path | None = None
-        self._writer: WARCWriter | None = None
 
     # --- files ---------------------------------------------------------------------------
     @property
@@ -124,25 +124,41 @@ class WarcFiles:
         host = socket.gethostname().split(".")[0] or "host"
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}.warc.gz"
         self._path = self.folder / (name + OPEN_SUFFIX)
-        self._fh = open(self._path, "xb")  # noqa: SIM115 - held open across writes
+        self._fh = open(self._path, "xb", buffering=0)  # noqa: SIM115 - held open across writes
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version=self.version)
         info = {"software": "zh-news-archiver (Scrapy)", "format": f"WARC File Format {self.version}",
                 "hostname": socket.gethostname(), **self.info}
-        self._writer.write_record(self.builder.create_warcinfo_record(name, info))
-        self._fh.flush()
+        try:
+            self._append([self.builder.create_warcinfo_record(name, info)])
+        except OSError:
+            self._fh.close()
+            self._path.unlink(missing_ok=True)
+            self._fh = self._path = None
+            raise
+
+    def _append(self, records: list) -> list[tuple[int, int]]:
+        """Write whole records at the file's end, all or nothing (a failed write, such as on a
+        full disk, is cut back off); their (offset, length)."""
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=True, warc_version=self.version)
+        spans = []
+        for record in records:
+            start = buffer.tell()
+            writer.write_record(record)
+            spans.append((start, buffer.tell() - start))
+        base = append_whole(self._fh.fileno(), buffer.getvalue(), sync=False)
+        return [(base + start, length) for start, length in spans]
 
     def close(self) -> Path | None:
         """Close the current file (renamed to its final name); its path, or None."""
         if self._fh is None:
             return None
-        self._fh.flush()
         os.fsync(self._fh.fileno())
         final = self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)])
         os.rename(self._path, final)
         fcntl.flock(self._fh, fcntl.LOCK_UN)
         self._fh.close()
-        self._fh = self._path = self._writer = None
+        self._fh = self._path = None
         self.closed.append(final)
         if self.on_close:
             self.on_close(final)
@@ -152,14 +168,11 @@ class WarcFiles:
         if self._fh is None:
             self._open()
         name = self._path.name[: -len(OPEN_SUFFIX)]
-        locators = []
-        for record in records:
-            offset = self._fh.tell()
-            self._writer.write_record(record)
-            locators.append(Locator(name, offset, self._fh.tell() - offset,
-                                    record.rec_headers.get_header("WARC-Record-ID")))
-        self._fh.flush()  # whole records reach the file before anything else happens
-        if self._fh.tell() >= self.max_size:
+        # Whole records reach the file before anything else happens.
+        spans = self._append(records)
+        locators = [Locator(name, offset, length, record.rec_headers.get_header("WARC-Record-ID"))
+                    for record, (offset, length) in zip(records, spans, strict=True)]
+        if spans[-1][0] + spans[-1][1] >= self.max_size:
             self.close()
         return locators
 

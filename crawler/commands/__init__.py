@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
 from crawler import runs
+from crawler.durable import write_atomic
 
 
 def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[dict]:
@@ -31,16 +33,20 @@ def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[d
     return reports
 
 
-def write_summary(output: str, command_name: str, reports: list[dict]) -> Path:
-    """The run's combined report, OUTPUT_DIR/reports/<command>-<time>.json."""
+def write_summary(output: str, command_name: str, reports: list[dict]) -> Path | None:
+    """The run's combined report, OUTPUT_DIR/reports/<command>-<time>.json; None (said on
+    stderr) when it cannot be written, which fails the command."""
     folder = Path(output) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{command_name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.json"
     broken = [r["spider"] for r in reports if r.get("problems")]
     skipped = [r["spider"] for r in reports if r.get("finish_reason") == "locked"]
-    path.write_text(json.dumps({"command": command_name, "broken": broken, "skipped": skipped,
-                                "sites": reports}, ensure_ascii=False, indent=1), "utf-8")
-    return path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return write_atomic(path, json.dumps({"command": command_name, "broken": broken, "skipped": skipped,
+                                              "sites": reports}, ensure_ascii=False, indent=1))
+    except OSError as error:
+        print(f"{command_name} failed: its report {path} could not be written: {error}", file=sys.stderr)
+        return None
 
 
 def print_summary(reports: list[dict]) -> None:

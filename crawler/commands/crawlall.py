@@ -39,4 +39,4 @@ class Command(ScrapyCommand):
         broken = [r["spider"] for r in reports if r.get("problems")]
         if broken:
             print(f"BROKEN: {', '.join(broken)}")
-        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0
+        self.exitcode = 1 if broken or path is None or self.crawler_process.bootstrap_failed else 0

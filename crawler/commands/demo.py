@@ -63,4 +63,4 @@ class Command(ScrapyCommand):
         print(f"\nDemo crawl of the fixture sites (served at {server.address}), output in {output}/, report {path}:")
         print_summary(reports)
         broken = [r["spider"] for r in reports if r.get("problems")]
-        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0
+        self.exitcode = 1 if broken or path is None or self.crawler_process.bootstrap_failed else 0

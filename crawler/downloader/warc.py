@@ -7,16 +7,20 @@ to `request.meta["warc"]`, from where the spider puts it in the article record.
 
 from __future__ import annotations
 
+import sqlite3
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
 from crawler.extensions.archive import WarcArchive
+from crawler.extensions.faults import report_fault
 
 
 class WarcCaptureMiddleware:
     def __init__(self, archive: WarcArchive, crawler: Crawler) -> None:
         self.archive = archive
+        self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
@@ -33,5 +37,11 @@ class WarcCaptureMiddleware:
             # as-sent to keep; counted so that a misconfiguration shows.
             self.stats.inc_value("warc/not_recorded")
             return response
-        request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+        try:
+            request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+        except (OSError, sqlite3.Error) as error:
+            # Not archived, so not to be exported either: the page is given up on (the spider's
+            # errback counts it) and the crawl stops with the fault.
+            report_fault(self.crawler, "WARC" if isinstance(error, OSError) else "state store", error)
+            raise
         return response

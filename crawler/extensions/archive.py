@@ -2,8 +2,9 @@
 
 One per crawler, shared by the capture middleware (request/response/revisit records) and the
 archive pipeline (metadata records). Opened with the crawler: abandoned `.open` files of dead
-crawls are recovered first. Closed with the spider: the last file is closed and every closed
-file indexed into OUTPUT_DIR/index.cdxj.
+crawls are recovered first, and closed files a killed crawl left unindexed are indexed. Closed
+with the spider: the last file is closed and every closed file indexed into OUTPUT_DIR/index.cdxj.
+A write that fails (a full disk) is a fault of the crawl (crawler.extensions.faults).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from crawler.archive import (
     Original,
     WarcFiles,
     capture_of,
+    index_missing,
     index_warc,
     merge_indexes,
+    merged_is_stale,
     recover_folder,
 )
 from crawler.downloader.recording import Exchange
+from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CrawlState
 from crawler.state import StateStore
 
@@ -56,6 +60,11 @@ class WarcArchive:
             self.stats.inc_value("warc/recovered_cut_bytes", recovered.cut_bytes)
             if recovered.records:
                 index_warc(recovered.path, self.index_dir)
+        for path in index_missing(self.folder, self.index_dir):
+            self.stats.inc_value("warc/recovered_indexes")
+            log.warning("indexed %s, closed by a crawl that died before indexing it", path.name)
+        if merged_is_stale(self.index_dir, self.output / "index.cdxj"):
+            merge_indexes(self.index_dir, self.output / "index.cdxj")
         self.store: StateStore = CrawlState.of(crawler).store
         self.files: WarcFiles | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -73,14 +82,21 @@ class WarcArchive:
                                  "WARC-Payload-Digest is of the body as received."})
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.files is not None:
-            self.files.close()
-        lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
+        try:
+            if self.files is not None:
+                self.files.close()
+            lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
+        except OSError as error:  # the next crawl indexes what is missing
+            report_fault(self.crawler, "WARC index", error)
+            return
         self.stats.set_value("warc/index_lines", lines)
 
     def _closed(self, path: Path) -> None:
-        index_warc(path, self.index_dir)
         self.stats.inc_value("warc/files_closed")
+        try:
+            index_warc(path, self.index_dir)
+        except OSError as error:  # the file is whole; the next crawl indexes it
+            report_fault(self.crawler, "WARC index", error)
 
     def capture(self, url: str, exchange: Exchange) -> Locator:
         """Archive one exchange: request and response records, or a revisit for a known payload."""

@@ -1,6 +1,8 @@
 """After each run: a JSON report under OUTPUT_DIR/reports/<spider>/ and a summary in the log,
 with the problems `crawler.runs.assess` finds (compared with the site's recent runs); and the
-run's raw crawl stats, kept after the process is gone, in OUTPUT_DIR/stats/<spider>.json."""
+run's raw crawl stats, kept after the process is gone, in OUTPUT_DIR/stats/<spider>.json.
+The crawl's faults (failed writes) are problems of the run; a report that cannot be written is
+one too (the crawl exits non-zero)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawler import runs
+from crawler.durable import write_atomic
+from crawler.extensions.faults import faults_of, report_fault
 from crawler.sites import SITES
 
 log = logging.getLogger(__name__)
@@ -38,21 +42,26 @@ class RunReport:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
         stats.setdefault("finish_reason", reason)
-        self.keep_stats(spider.name, stats)
         report = runs.summarize(stats, spider.name, site_spider=spider.name in SITES)
+        report["faults"] = faults_of(self.crawler)
         report["problems"] = runs.assess(report, runs.history(self.output, spider.name), min_ratio=self.min_ratio)
-        if reason != "locked":  # a skipped run is no measure of the site
-            name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
-            report["path"] = str(runs.save(report, self.output, name))
         RunReport.reports[self.crawler] = report
+        try:
+            self.keep_stats(spider.name, stats)
+            if reason != "locked":  # a skipped run is no measure of the site
+                name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+                report["path"] = str(runs.save(report, self.output, name))
+        except OSError as error:
+            report_fault(self.crawler, "run report", error)
+            report["faults"] = faults_of(self.crawler)
+            report["problems"].append(f"run report failed: {error}")
         (log.warning if report["problems"] else log.info)("run report: %s", runs.one_line(report))
 
     def keep_stats(self, spider: str, stats: dict) -> None:
         folder = Path(self.output) / "stats"
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{spider}.json.tmp"
-        tmp.write_text(json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
-        tmp.replace(folder / f"{spider}.json")
+        write_atomic(folder / f"{spider}.json",
+                     json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 def _plain(value: object) -> str:

@@ -1,16 +1,23 @@
 """Write articles as JSON lines, appended, one per line: each story once in
-`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`."""
+`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`.
+
+A write that fails (a full disk) leaves no partial line: the file is cut back to where the line
+began, the article is not marked archived (the next run fetches it again), and the failure is
+reported (the crawl stops and exits non-zero)."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
-from typing import IO
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
+from crawler.durable import append_whole
+from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CrawlState
 
 
@@ -19,31 +26,39 @@ class JsonlExportPipeline:
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
         self.store = CrawlState.of(crawler).store
-        self.files: dict[tuple[str, str], IO[str]] = {}
+        self.files: dict[tuple[str, str], int] = {}  # file descriptors, appending
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlExportPipeline:
         return cls(crawler)
 
-    def _file(self, kind: str, name: str) -> IO[str]:
+    def _file(self, kind: str, name: str) -> int:
         if (kind, name) not in self.files:
             folder = self.output_dir / kind
             folder.mkdir(parents=True, exist_ok=True)
-            self.files[kind, name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            self.files[kind, name] = os.open(folder / f"{name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         return self.files[kind, name]
 
     def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
         adapter = ItemAdapter(item)
         copy = (adapter.get("dedupe") or {}).get("duplicate_of")
-        out = self._file("duplicates" if copy else "articles", self.crawler.spider.name)
-        out.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
-        out.flush()  # an item written is an item kept, whatever happens to the process next
-        os.fsync(out.fileno())
-        # Only now is the article archived for good: its URL is not fetched again.
-        self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])
+        kind = "duplicates" if copy else "articles"
+        line = (json.dumps(adapter.asdict(), ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            fd = self._file(kind, self.crawler.spider.name)
+            append_whole(fd, line)
+        except OSError as error:
+            report_fault(self.crawler, "export", error)
+            raise DropItem(f"not exported: {error}") from error
+        try:
+            # Only now is the article archived for good: its URL is not fetched again.
+            self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])
+        except sqlite3.Error as error:  # the record is exported: the next run's recovery marks it
+            report_fault(self.crawler, "state store", error)
         return item
 
     def close_spider(self) -> None:
-        for out in self.files.values():
-            out.close()
+        for fd in self.files.values():
+            os.close(fd)
         self.files.clear()
+

@@ -13,6 +13,8 @@ import statistics
 from datetime import datetime
 from pathlib import Path
 
+from crawler.durable import write_atomic
+
 HISTORY = 5  # recent runs a run is compared with
 
 
@@ -75,6 +77,7 @@ def assess(report: dict, history: list[dict], *, min_ratio: float = 0.5) -> list
         return []  # skipped: another run holds the site; not a failure of this one
     if reason != "finished":
         problems.append(f"did not finish ({reason})")
+    problems += report.get("faults", [])
     if report["errors"].get("spider_exceptions"):
         problems.append(f"{report['errors']['spider_exceptions']} errors in the spider's code")
     articles = report["articles"]
@@ -107,11 +110,7 @@ def history(output: Path | str, spider: str) -> list[dict]:
 def save(report: dict, output: Path | str, name: str) -> Path:
     folder = report_dir(output, report["spider"])
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomic(folder / f"{name}.json", json.dumps(report, ensure_ascii=False, indent=1))
 
 
 def one_line(report: dict) -> str:

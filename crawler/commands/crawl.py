@@ -1,0 +1,30 @@
+"""`scrapy crawl <spider>`, as Scrapy's, with an exit code that tells the truth: non-zero, with
+a one-line reason on stderr, when the crawl failed to keep what it fetched (exports, WARC
+writes, state store writes or the run report failed; see crawler.extensions.faults). scrapyd
+runs its jobs with this command, so its jobs fail alike."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from crawler.extensions.faults import faults_of
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider: scrapy crawl <spider>" if not args else
+                             "running 'scrapy crawl' with more than one spider is not supported")
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        faults = faults_of(crawler)
+        if faults:
+            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+            print(f"crawl {args[0]} failed: {faults[0]}{more}", file=sys.stderr)
+        self.exitcode = 1 if faults or self.crawler_process.bootstrap_failed else 0
