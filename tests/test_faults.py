@@ -7,13 +7,16 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl, run_scrapy, site_config
+from conftest import REPO, read_jsonl, run_scrapy, site_config
 from hostile_server import CUT, CUT_AT, GBK_FOOTER, INVALID, NORMAL, TRUNCATED, HostileServer
 from test_archive import records, warcio_check
 from test_crawlall import crawlall
@@ -193,3 +196,38 @@ def test_scrapy_crawl_on_a_full_disk_exits_non_zero_with_its_reason(server, tmp_
         assert again.returncode == 0, again.stderr[-2000:]
         urls = [r["url"] for r in read_jsonl(disk / "out" / "articles" / "chuzhou.jsonl")]
         assert sorted(urls) == sorted(site_config("szbk.chuzhou.cn")["articles"])
+
+
+WRITE_AND_INDEX = r"""
+import sys, time
+from pathlib import Path
+from crawler.archive import WarcFiles, capture_of, index_warc
+out = Path(sys.argv[1])
+files = WarcFiles(out / "warc", "bulk", on_close=lambda p: index_warc(p, out / "index"))
+body = b"<html><body>" + "淮南新闻".encode() * 200 + b"</body></html>"
+for i in range(int(sys.argv[2])):
+    url = f"http://bulk.example/{i}.html"
+    request = f"GET /{i}.html HTTP/1.1\r\nHost: bulk.example\r\n\r\n".encode()
+    response = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(body) + body + str(i).encode()
+    files.write_capture(capture_of(url, request, response, time.time(), "127.0.0.1"))
+files.close()
+"""
+
+
+def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, tmp_path: Path) -> None:  # noqa: ANN001
+    proc = subprocess.Popen([sys.executable, "-c", WRITE_AND_INDEX, str(tmp_path), "20000"], cwd=REPO)
+    warc = tmp_path / "warc"
+    while proc.poll() is None and not list(warc.glob("*.warc.gz")):
+        time.sleep(0.005)  # until the file is closed (renamed): its indexing begins
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    closed = list(warc.glob("bulk-*.warc.gz"))
+    assert closed and not (tmp_path / "index" / f"{closed[0].name}.cdxj").exists(), "killed too late"
+    result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "closed by a crawl that died before indexing it" in result.stderr
+    lines = (tmp_path / "index.cdxj").read_text("utf-8").splitlines()
+    files = {json.loads(line.split(" ", 2)[2])["filename"] for line in lines}
+    assert {p.name for p in warc.glob("*.warc.gz")} == files
+    assert sum(1 for line in lines if "bulk.example" in line) == 20000
