@@ -231,3 +231,48 @@ def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, 
     files = {json.loads(line.split(" ", 2)[2])["filename"] for line in lines}
     assert {p.name for p in warc.glob("*.warc.gz")} == files
     assert sum(1 for line in lines if "bulk.example" in line) == 20000
+
+
+def test_a_lost_state_store_is_refused_until_rebuilt_and_then_nothing_is_exported_twice(server, tmp_path: Path) -> None:  # noqa: ANN001
+    sites = ["huainan", "chuzhou"]
+    assert crawlall(server, tmp_path, *sites).returncode == 0
+    before = {p: p.read_bytes() for p in tmp_path.glob("*/*.jsonl")}
+    for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    for args in (("crawlall", *sites), ("crawl", "chuzhou")):
+        refused = run_scrapy(*args, "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}")
+        assert refused.returncode == 2
+        assert f"state store {tmp_path / 'state.sqlite'} is missing" in refused.stderr
+        assert "scrapy rebuild_state" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert {p: p.read_bytes() for p in tmp_path.glob("*/*.jsonl")} == before
+    rebuilt = run_scrapy("rebuild_state", "-s", f"OUTPUT_DIR={tmp_path}")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert "rebuilt" in rebuilt.stdout and "10 articles" in rebuilt.stdout, rebuilt.stdout
+    again = crawlall(server, tmp_path, *sites)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert {p: p.read_bytes() for p in tmp_path.glob("*/*.jsonl")} == before  # nothing exported twice
+    report = json.loads(sorted((tmp_path / "reports").glob("crawlall-*.json"))[-1].read_text("utf-8"))
+    assert sum(s["articles"]["already_archived"] for s in report["sites"]) == 10
+    assert sum(s["archive"]["responses"] for s in report["sites"]) == 0  # unchanged pages: revisits
+    # A store in place is not overwritten.
+    assert run_scrapy("rebuild_state", "-s", f"OUTPUT_DIR={tmp_path}").returncode == 2
+
+
+@pytest.mark.parametrize("damage", ["page overwritten", "truncated", "garbage"])
+def test_a_damaged_state_store_is_named_in_a_clear_error(server, tmp_path: Path, damage: str) -> None:  # noqa: ANN001
+    assert crawlall(server, tmp_path, "chuzhou").returncode == 0
+    store = tmp_path / "state.sqlite"
+    data = store.read_bytes()
+    assert len(data) > 40960
+    if damage == "page overwritten":
+        store.write_bytes(data[:16384] + os.urandom(4096) + data[20480:])
+    elif damage == "truncated":
+        store.write_bytes(data[:len(data) // 2])
+    else:
+        store.write_bytes(os.urandom(len(data)))
+    result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}")
+    assert result.returncode == 2
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("crawl chuzhou refused: "))
+    assert f"state store {store} is damaged" in line and "scrapy rebuild_state" in line, line
+    assert "Traceback" not in result.stderr

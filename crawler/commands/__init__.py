@@ -12,6 +12,17 @@ from scrapy.commands import ScrapyCommand
 
 from crawler import runs
 from crawler.durable import write_atomic
+from crawler.extensions.state import state_problem
+
+
+def state_refused(command: ScrapyCommand, name: str) -> bool:
+    """Whether the crawl must not start (a damaged or missing state store; see
+    crawler.extensions.state): said in one line on stderr, exit code 2."""
+    problem = state_problem(command.settings)
+    if problem:
+        print(f"{name} refused: {problem}", file=sys.stderr)
+        command.exitcode = 2
+    return bool(problem)
 
 
 def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[dict]:

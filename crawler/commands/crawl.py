@@ -1,7 +1,8 @@
 """`scrapy crawl <spider>`, as Scrapy's, with an exit code that tells the truth: non-zero, with
 a one-line reason on stderr, when the crawl failed to keep what it fetched (exports, WARC
-writes, state store writes or the run report failed; see crawler.extensions.faults). scrapyd
-runs its jobs with this command, so its jobs fail alike."""
+writes, state store writes or the run report failed; see crawler.extensions.faults), and
+refusing to start (exit code 2) on a damaged state store or none beside existing exports.
+scrapyd runs its jobs with this command, so its jobs fail alike."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.commands import state_refused
 from crawler.extensions.faults import faults_of
 
 
@@ -20,6 +22,8 @@ class Command(ScrapyCrawl):
             raise UsageError("give one spider: scrapy crawl <spider>" if not args else
                              "running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
+        if state_refused(self, f"crawl {args[0]}"):
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

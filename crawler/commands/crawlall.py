@@ -15,7 +15,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.commands import print_summary, run_crawls, state_refused, write_summary
 from crawler.sites import SITES
 
 
@@ -32,6 +32,8 @@ class Command(ScrapyCommand):
         unknown = [a for a in args if a not in SITES]
         if unknown:
             raise UsageError(f"unknown site spider(s): {', '.join(unknown)} (known: {', '.join(SITES)})")
+        if state_refused(self, "crawlall"):
+            return
         reports = run_crawls(self, [(name, {}) for name in args or SITES])
         path = write_summary(self.settings.get("OUTPUT_DIR"), "crawlall", reports)
         print(f"\ncrawlall: {len(reports)} sites, report {path}")

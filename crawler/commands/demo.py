@@ -14,7 +14,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.commands import print_summary, run_crawls, state_refused, write_summary
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
 
@@ -49,6 +49,8 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"unknown site spider(s): {', '.join(unknown)}")
         assert self.settings is not None
+        if state_refused(self, "demo"):
+            return
         server = FixtureServer().start()
         try:
             self.settings.set("FIXTURE_SERVER", server.address, priority="cmdline")

@@ -6,6 +6,11 @@ becomes final, and its URL known, only once the record is in the exports. Each r
 lock file while it lives; at start, articles filed by runs that died (lock free) and never
 exported are forgotten, so the restarted crawl fetches and files them again. One whose record
 did reach the exports (the process died between the two steps) is marked exported instead.
+
+Before a crawl (`state_problem`, run by the crawl commands): the store passes SQLite's quick
+integrity check, and it exists wherever exports do (a crawl without it would fetch and export
+every archived article again); otherwise the crawl refuses, naming the file and the way out
+(`scrapy rebuild_state`).
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
-from crawler.state import StateStore, open_store
+from crawler.state import StateStore, StateStoreError, open_store
 
 log = logging.getLogger(__name__)
 _TAIL = 4 << 20  # how much of each export's end to search for a record id
@@ -38,6 +44,45 @@ def exported_ids(output: Path, record_ids: set[str]) -> set[str]:
     return found
 
 
+def store_path(settings: BaseSettings) -> Path | None:
+    """The SQLite store's file (None for a store of another kind)."""
+    url = settings.get("STATE_URL", "")
+    if not url:
+        return Path(settings.get("OUTPUT_DIR", "output")) / "state.sqlite"
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
+
+def missing_store(settings: BaseSettings) -> str | None:
+    """Why the crawl must not start without its store: exports exist but the store does not."""
+    path, output = store_path(settings), Path(settings.get("OUTPUT_DIR", "output"))
+    if path is None or path.exists():
+        return None
+    exports = [p for p in output.glob("articles/*.jsonl") if p.stat().st_size]
+    if not exports:
+        return None
+    return (f"state store {path} is missing, but {output / 'articles'} holds exported articles: a crawl "
+            f"would fetch and export them all again; rebuild the store from the exports and WARCs "
+            f"first: scrapy rebuild_state -s OUTPUT_DIR={output}")
+
+
+def state_problem(settings: BaseSettings) -> str | None:
+    """Why a crawl must not start with this state store (None: it may)."""
+    problem = missing_store(settings)
+    if problem:
+        return problem
+    try:
+        store = open_store(settings.get("OUTPUT_DIR", "output"), settings.get("STATE_URL", ""))
+    except StateStoreError as error:
+        return str(error)
+    try:
+        store.check()
+    except StateStoreError as error:
+        return str(error)
+    finally:
+        store.close()
+    return None
+
+
 class CrawlState:
     _instances: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -50,6 +95,9 @@ class CrawlState:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.output = Path(settings.get("OUTPUT_DIR", "output"))
+        problem = missing_store(settings)
+        if problem:
+            raise StateStoreError(problem)
         self.store: StateStore = open_store(self.output, settings.get("STATE_URL", ""))
         self.runs = self.output / "runs"
         self.runs.mkdir(parents=True, exist_ok=True)

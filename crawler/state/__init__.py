@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from crawler.archive.writer import Original
-from crawler.state.sqlite import SqliteStore
+from crawler.state.sqlite import SqliteStore, StateStoreError
 
 
 class StateStore(Protocol):
@@ -47,6 +47,7 @@ class StateStore(Protocol):
     def unexported(self, run: str) -> list[tuple[str, str, str]]: ...
     def forget(self, record_ids: list[str]) -> None: ...
 
+    def check(self) -> None: ...  # an integrity check; StateStoreError if it fails
     def close(self) -> None: ...
 
 
@@ -59,4 +60,4 @@ def open_store(output_dir: str | Path, url: str = "") -> StateStore:
     raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH)")
 
 
-__all__ = ["StateStore", "open_store", "SqliteStore"]
+__all__ = ["StateStore", "StateStoreError", "open_store", "SqliteStore"]

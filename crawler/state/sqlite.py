@@ -67,10 +67,33 @@ ADDED_COLUMNS = [
 ]
 
 
+class StateStoreError(Exception):
+    """The state store cannot be used: corrupt, not a store, or missing while exports exist."""
+
+
+REBUILD = "move it aside and rebuild the store from the exports and WARCs: scrapy rebuild_state -s OUTPUT_DIR=..."
+
+
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as error:
+            raise StateStoreError(f"state store {self.path} is damaged ({error}); {REBUILD}") from error
+
+    def check(self) -> None:
+        """SQLite's quick integrity check; StateStoreError naming the file if it fails."""
+        try:
+            with self.lock:
+                problems = [" ".join(r[0].split()) for r in self.db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.DatabaseError as error:
+            problems = [str(error)]
+        if problems != ["ok"]:
+            raise StateStoreError(f"state store {self.path} is damaged ({'; '.join(problems)}); {REBUILD}")
+
+    def _open(self) -> None:
         # `scrapy shell` builds components on one thread and runs the crawl on another: the
         # connection may cross threads, and the lock keeps its use one at a time.
         self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
