@@ -27,6 +27,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a longer one given up on
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
@@ -62,6 +63,9 @@ PROGRESS_TTY = True  # a live status line when the log goes to a terminal
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt and everything else: a known article is not requested at all.
     "crawler.downloader.known.KnownArticlesMiddleware": 50,
+    # Scrapy's retries, waiting as long as a Retry-After asks (crawler.downloader.retry).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.downloader.retry.RetryAfterMiddleware": 550,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }

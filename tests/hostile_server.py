@@ -150,7 +150,7 @@ class HostileServer:
     def index(self) -> bytes:
         links = [*NORMAL, "/news/truncated.html", "/news/chunked.html", "/news/utf8-cut.html",
                  "/news/utf8-gbk-footer.html", "/news/utf8-invalid.html", "/news/report.html",
-                 "/news/photo.html", "/news/busy-503.html", "/news/busy-429.html", "/news/loop-a.html",
+                 "/news/photo.html", "/news/busy-503.html", "/news/busy-429.html", "/news/busy-long.html", "/news/loop-a.html",
                  "/news/redirects-0.html", "/news/bomb.html", "/news/corrupt-gzip.html",
                  "/links.html", *(f"/slow/{i}.html" for i in range(self.SLOW_PAGES))]
         items = "".join(f'<li><a href="{u}">{u}</a></li>' for u in links)
@@ -215,6 +215,8 @@ class HostileServer:
                 respond(b"busy", "text/plain", status, (("Retry-After", wait),))
             else:
                 respond(article(*BUSY[path]).encode())
+        elif path == "/news/busy-long.html":
+            respond(b"come back tomorrow", "text/plain", "503 Service Unavailable", (("Retry-After", "86400"),))
         elif path in ("/news/loop-a.html", "/news/loop-b.html"):
             other = "/news/loop-b.html" if path.endswith("a.html") else "/news/loop-a.html"
             respond(b"", "text/html", "302 Found", (("Location", other),))

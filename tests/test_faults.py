@@ -34,6 +34,10 @@ class Run:
     items: list[dict]  # what this run exported (articles and copies)
     stats: dict
     report: dict
+    seen: list  # the server's log of requests during this run
+
+    def arrivals(self, path: str) -> list[float]:
+        return [r.at for r in self.seen if r.path == path]
 
     def item(self, path: str) -> dict | None:
         return next((r for r in self.items if r["url"] == BASE + path), None)
@@ -41,6 +45,7 @@ class Run:
 
 def crawl_hostile(server: HostileServer, out: Path, *extra: str) -> Run:
     before = len(exported(out))
+    already = len(server.seen())
     reports = set((out / "reports" / "generic").glob("*.json"))
     result = run_scrapy("crawl", "generic", "-a", f"start_url={BASE}/", "-a", "allow=/news/", "-a", "depth=1",
                         "-s", "FIXTURE_HOSTS=hostile.example", "-s", f"FIXTURE_SERVER={server.address}",
@@ -49,7 +54,7 @@ def crawl_hostile(server: HostileServer, out: Path, *extra: str) -> Run:
     new_reports = sorted(set((out / "reports" / "generic").glob("*.json")) - reports)
     return Run(out, result.returncode, result.stderr, exported(out)[before:],
                json.loads(stats_path.read_text("utf-8")) if stats_path.exists() else {},
-               json.loads(new_reports[-1].read_text("utf-8")) if new_reports else {})
+               json.loads(new_reports[-1].read_text("utf-8")) if new_reports else {}, server.seen()[already:])
 
 
 def exported(out: Path) -> list[dict]:
@@ -129,6 +134,20 @@ def test_utf8_pages_with_stray_bytes_export_their_text(first: Run) -> None:
     # What was replaced is counted, and what was read as GBK.
     assert first.stats["article/undecodable_chars"] == 3 + 4
     assert first.stats["article/mixed_encoding_bytes"] > 0
+
+
+
+def test_retry_after_is_honoured_up_to_its_bound(first: Run) -> None:
+    for path, wait in (("/news/busy-503.html", 2), ("/news/busy-429.html", 1)):
+        arrivals = first.arrivals(path)
+        assert len(arrivals) == 2, path
+        assert arrivals[1] - arrivals[0] >= wait - 0.05, (path, arrivals)
+        assert first.item(path) is not None
+    assert first.stats["retry/retry_after"] == 2
+    # A day is more than RETRY_AFTER_MAX: given up on at once, counted, not retried too early.
+    assert len(first.arrivals("/news/busy-long.html")) == 1
+    assert first.stats["retry/retry_after_too_long"] == 1
+    assert first.report["errors"]["http_503"] == 1
 
 
 @contextmanager
