@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries, waiting as long as a Retry-After asks (crawler.downloader.retry).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.downloader.retry.RetryAfterMiddleware": 550,
+    # Sees a redirect before RedirectMiddleware (600) follows it: a loop is counted, not dropped.
+    "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }

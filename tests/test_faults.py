@@ -150,6 +150,24 @@ def test_retry_after_is_honoured_up_to_its_bound(first: Run) -> None:
     assert first.report["errors"]["http_503"] == 1
 
 
+
+def test_every_page_lost_is_in_the_run_report_by_reason(first: Run) -> None:
+    # Each page of the hostile index that was not exported, and why.
+    assert first.report["errors"] == {
+        "truncated": 2,  # connection reset mid-body; chunked stream broken off
+        "http_503": 1,  # Retry-After of a day
+        "redirect_loop": 1,  # loop-a -> loop-b -> loop-a
+        "redirect_limit": 1,  # a chain longer than REDIRECT_MAX_TIMES
+        "too_large": 1,  # the gzip bomb, cut at DOWNLOAD_MAXSIZE
+        "corrupt_encoding": 1,  # a gzip body that does not decompress
+    }
+    assert first.report["articles"]["not_article_type"] == {"application/pdf": 1, "image/jpeg": 1}
+    lost = sum(first.report["errors"].values()) + sum(first.report["articles"]["not_article_type"].values())
+    index = [ln for ln in first.seen if ln.path == "/"]
+    assert index and len(first.items) + lost == 17  # every article link of the index accounted for
+    assert re.search(r"giving up on http://hostile.example/news/loop-[ab].html: redirect_loop", first.stderr)
+
+
 @contextmanager
 def small_disk(where: Path, size: int = 16 << 20):
     """A real file system of its own (tmpfs, mounted as root), removed afterwards."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.downloader.redirects import RedirectLoop
 from crawler.extract import Extraction, extract
 from crawler.extract.mediatype import page_type
 from crawler.items import Article
@@ -31,12 +34,16 @@ from crawler.urls import canonical_url
 
 # Failure kinds, as the stats name them (errors/<kind>).
 _KINDS = (
+    ((RedirectLoop,), "redirect_loop"),
+    ((zlib.error, gzip.BadGzipFile, EOFError), "corrupt_encoding"),  # a body that does not decompress
     ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
     ((CannotResolveHostError, DNSLookupError), "dns"),
     ((DownloadConnectionRefusedError,), "connection_refused"),
     ((ResponseDataLossError,), "data_loss"),
     ((DownloadFailedError,), "download_failed"),
 )
+# Requests Scrapy's middlewares give up on, known by their messages (they share IgnoreRequest).
+_IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
 
 
 
@@ -102,9 +109,13 @@ class ArticleSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """A failed request (after retries): counted by kind, the crawl goes on."""
         request = getattr(failure, "request", None)
+        ignored = next((kind for text, kind in _IGNORED if failure.check(IgnoreRequest)
+                        and text in str(failure.value)), None)
         if failure.check(HttpError):  # before IgnoreRequest, which HttpError subclasses
             kind = f"http_{failure.value.response.status}"
-        elif failure.check(IgnoreRequest):
+        elif ignored:
+            kind = ignored
+        elif failure.check(IgnoreRequest) and not failure.check(RedirectLoop):
             # Not a failure: robots.txt forbids it, or it is an article already archived.
             self.logger.debug("not fetched: %s (%s)", request.url if request else "?", failure.value)
             return
