@@ -27,6 +27,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Extraction and link extraction run in worker threads; a page taking longer is given up on.
+PARSE_TIME_BUDGET = 10.0  # seconds
+MAX_LINKS_PER_PAGE = 10000  # links followed from one page (more are counted, links/dropped)
+MAX_ARTICLE_BYTES = 8 * 1024 * 1024  # article pages larger than this are archived, not parsed
 RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a longer one given up on
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

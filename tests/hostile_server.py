@@ -107,7 +107,7 @@ class Seen:
 class HostileServer:
     """Serve the hostile pages on 127.0.0.1 in background threads."""
 
-    SLOW_PAGES = 30  # /slow/N.html: small pages answered after SLOW_DELAY, to see the crawl move
+    SLOW_PAGES = 100  # /slow/N.html: small pages answered after slow_delay, to keep the crawl busy
 
     def __init__(self, links: int = 100_000, slow_delay: float = 0.1) -> None:
         self.healed = False
@@ -122,8 +122,11 @@ class HostileServer:
             def handle(self) -> None:
                 server._handle(self)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            request_queue_size = 128
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
 
     @property

@@ -22,7 +22,9 @@ from test_archive import records, warcio_check
 from test_crawlall import crawlall
 from test_crawlall import exported as exported_all
 
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000"]
+BUDGET = 1.0  # PARSE_TIME_BUDGET of the hostile crawls, seconds
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000",
+        "-s", f"PARSE_TIME_BUDGET={BUDGET}"]
 BASE = "http://hostile.example"
 
 
@@ -160,12 +162,24 @@ def test_every_page_lost_is_in_the_run_report_by_reason(first: Run) -> None:
         "redirect_limit": 1,  # a chain longer than REDIRECT_MAX_TIMES
         "too_large": 1,  # the gzip bomb, cut at DOWNLOAD_MAXSIZE
         "corrupt_encoding": 1,  # a gzip body that does not decompress
+        "parse_timeout": 1,  # the listing of 100,000 links, over PARSE_TIME_BUDGET
     }
     assert first.report["articles"]["not_article_type"] == {"application/pdf": 1, "image/jpeg": 1}
-    lost = sum(first.report["errors"].values()) + sum(first.report["articles"]["not_article_type"].values())
+    lost = sum(first.report["errors"].values()) - 1 + sum(first.report["articles"]["not_article_type"].values())
     index = [ln for ln in first.seen if ln.path == "/"]
     assert index and len(first.items) + lost == 17  # every article link of the index accounted for
     assert re.search(r"giving up on http://hostile.example/news/loop-[ab].html: redirect_loop", first.stderr)
+
+
+
+def test_a_page_of_100000_links_delays_other_requests_no_more_than_its_time_budget(first: Run) -> None:
+    # Parsed in a worker thread and given up on after its budget: the crawl keeps moving. (On
+    # the event loop it held every request for as long as its parse took, 3.5 s here.)
+    links = first.arrivals("/links.html")
+    assert len(links) == 1 and first.stats["errors/parse_timeout"] == 1
+    arrivals = [r.at for r in first.seen]
+    after = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False) if a >= links[0]]
+    assert after and max(after) < BUDGET + 1.0, max(after)
 
 
 @contextmanager

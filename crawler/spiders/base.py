@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.exceptions import (
@@ -19,6 +21,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
+from scrapy.link import Link
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
@@ -31,6 +34,8 @@ from crawler.items import Article
 from crawler.sites import host_aliases
 from crawler.sites.base import HTML_TYPES, Site
 from crawler.urls import canonical_url
+
+T = TypeVar("T")
 
 # Failure kinds, as the stats name them (errors/<kind>).
 _KINDS = (
@@ -69,7 +74,33 @@ class ArticleSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"errors/{reason}")
         self.logger.warning("giving up on %s: %s%s", url, reason, f" ({detail})" if detail else "")
 
-    def parse_article(self, response: Response) -> Iterator[Article]:
+    async def off_reactor(self, url: str, work: Callable[[], T]) -> T | None:
+        """Run CPU-heavy work (extraction, link extraction) in a worker thread, so a slow page
+        delays only itself, not every request in flight. None when it takes longer than
+        PARSE_TIME_BUDGET seconds: the page is given up on (errors/parse_timeout)."""
+        budget = self.settings.getfloat("PARSE_TIME_BUDGET")
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work), budget or None)
+        except asyncio.TimeoutError:  # noqa: UP041 - the builtin's name is Twisted's here
+            self.give_up(url, "parse_timeout", f"over PARSE_TIME_BUDGET={budget:g} s")
+            return None
+
+    async def page_links(self, response: Response, links: LinkExtractor) -> list[Link]:
+        """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
+        cut short is counted: links/capped_pages, links/dropped)."""
+        if not hasattr(response, "text"):
+            return []
+        found = await self.off_reactor(response.url, partial(links.extract_links, response)) or []
+        cap = self.settings.getint("MAX_LINKS_PER_PAGE")
+        if cap and len(found) > cap:
+            self.crawler.stats.inc_value("links/capped_pages")
+            self.crawler.stats.inc_value("links/dropped", len(found) - cap)
+            self.logger.warning("%s has %d links: following the first %d (MAX_LINKS_PER_PAGE)",
+                                response.url, len(found), cap)
+            found = found[:cap]
+        return found
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Article]:
         """An article page to its item; a page with no article body is logged and counted.
 
         Only whole responses of the site's article media types are parsed: a truncated one
@@ -86,8 +117,14 @@ class ArticleSpider(scrapy.Spider):
             stats.inc_value(f"article/not_article_type/{kind}")
             self.logger.warning("not an article page: %s is %s (archived, not parsed)", response.url, kind)
             return
-        extraction = extract(response.body, response.url, site=self.site,
-                             content_type=response.headers.get("Content-Type"))
+        limit = self.settings.getint("MAX_ARTICLE_BYTES")
+        if limit and len(response.body) > limit:
+            self.give_up(response.url, "too_large_to_parse", f"{len(response.body)} bytes, over MAX_ARTICLE_BYTES")
+            return
+        extraction = await self.off_reactor(response.url, partial(
+            extract, response.body, response.url, site=self.site, content_type=response.headers.get("Content-Type")))
+        if extraction is None:
+            return
         stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
         decoded = extraction.decoded
         if decoded.replacements:
@@ -163,11 +200,9 @@ class SiteSpider(ArticleSpider):
             return scrapy.Request(url, self.parse, errback=self.on_error)
         return None
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[scrapy.Request]:
         """A listing page: its article links and the listings it links to (pagination)."""
-        if not hasattr(response, "text"):
-            return
-        for link in self.links.extract_links(response):
+        for link in await self.page_links(response, self.links):
             request = self.request_for(link.url)
             if request is not None:
                 yield request

@@ -9,7 +9,7 @@ its path) and kept only where extraction finds an article body. Depth is bounded
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,10 +47,8 @@ class GenericSpider(ArticleSpider):
             return self.allow.search(url) is not None
         return _ARTICLE_LIKE.search(urlsplit(url).path + "?" + urlsplit(url).query) is not None
 
-    def parse(self, response: Response, level: int = 0, **kwargs: Any) -> Iterator[scrapy.Request]:
-        if not hasattr(response, "text"):
-            return
-        for link in self.links.extract_links(response):
+    async def parse(self, response: Response, level: int = 0, **kwargs: Any) -> AsyncIterator[scrapy.Request]:
+        for link in await self.page_links(response, self.links):
             if self.is_article(link.url):
                 yield scrapy.Request(link.url, self.parse_article, errback=self.on_error,
                                      meta={"article": True})
