@@ -327,3 +327,17 @@ def test_a_damaged_state_store_is_named_in_a_clear_error(server, tmp_path: Path,
     line = next(ln for ln in result.stderr.splitlines() if ln.startswith("crawl chuzhou refused: "))
     assert f"state store {store} is damaged" in line and "scrapy rebuild_state" in line, line
     assert "Traceback" not in result.stderr
+
+
+def test_stale_run_locks_are_removed(server, tmp_path: Path) -> None:  # noqa: ANN001
+    runs = tmp_path / "runs"
+    runs.mkdir(parents=True)
+    stale, fresh = runs / "host-1-1.lock", runs / "host-2-2.lock"
+    stale.touch()
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    fresh.touch()  # a run starting this instant
+    result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not stale.exists() and fresh.exists()
+    assert sorted(p.name for p in runs.glob("*.lock")) == [fresh.name]  # its own lock is gone too

@@ -126,6 +126,20 @@ class CrawlState:
             crawler.stats.inc_value("state/recovered_unexported", len(pending) - len(done))
             log.warning("run %s died: %d filed articles forgotten (to be fetched again), %d confirmed",
                         run, len(pending) - len(done), len(done))
+        self.remove_stale_locks()
+
+    def remove_stale_locks(self) -> None:
+        """Lock files of runs that died with nothing left to recover (their lock is free). Only
+        older ones: a run that is starting creates its file an instant before locking it."""
+        for path in self.runs.glob("*.lock"):
+            if path.name == f"{self.run}.lock" or time.time() - path.stat().st_mtime < 60:
+                continue
+            with open(path) as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # alive
+                path.unlink(missing_ok=True)
 
     def engine_stopped(self) -> None:
         self.store.close()
