@@ -377,14 +377,15 @@ def _is_teaser_pair(link: Line, after: Line) -> bool:
 def page_signals(layout: Layout, body: list[str]) -> dict:
     """What tells an article page from a listing (see `crawler.extract.kind`): how far above
     the body its headline is printed, the page's text in and out of links, how much of the
-    body is sentences the page does not print as links, and the teaser entries (a headline link, prose under it)
-    the body runs through."""
+    body is sentences the page does not print as links, the teaser entries (a headline link,
+    prose under it) on the page, and whether the body is nothing but teasers."""
     lines = layout.lines
     linked = {_squeeze(ln.text) for ln in lines if _links(ln)}
     gap = None
     if layout.title_at is not None and _is_title_line(lines[layout.title_at], layout.main_keys):
         gap = layout.start - layout.title_at
-    region = range(max(0, layout.start - 1), min(layout.end, len(lines) - 1))
+    teasers = {i + 1 for i in range(len(lines) - 1) if _is_teaser_pair(lines[i], lines[i + 1])}
+    prose = [i for i in range(layout.start, layout.end) if _PROSE_MARK.search(lines[i].text) and not _links(lines[i])]
     return {
         "headline_gap": gap,
         "link_chars": sum(ln.link_chars for ln in lines),
@@ -392,7 +393,8 @@ def page_signals(layout: Layout, body: list[str]) -> dict:
         "story_links": sum(1 for ln in lines if _links(ln) and ln.chars >= 8),
         "prose_chars": sum(len(_squeeze(t)) for t in body
                            if _PROSE_MARK.search(t) and _squeeze(t) not in linked),
-        "teasers": sum(1 for i in region if _is_teaser_pair(lines[i], lines[i + 1])),
+        "teasers": len(teasers),
+        "teaser_body": bool(prose) and all(i in teasers for i in prose),
     }
 
 
