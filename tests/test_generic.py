@@ -237,3 +237,22 @@ def test_spider_trap_stops_at_the_bounds(tmp_path: Path) -> None:
     assert stats["generic/bounds/calendar"] > 0  # months after tomorrow never asked for
     assert stats["generic/bounds/query"] > 0  # views, orders, filters of one month: a few sets only
     assert out.items("generic") == []
+
+
+def test_no_robots_txt_then_sitemap_xml_and_allow(server, tmp_path: Path) -> None:  # noqa: ANN001
+    """A site with no robots.txt: its /sitemap.xml is read (an article no page links to is
+    found); with `allow`, the URLs it matches are the articles."""
+    host = "plain.fixture.example"
+    small = Path(__file__).resolve().parents[1] / "crawler" / "fixtures" / "sites" / SMALL / "news"
+    server.add_route(host, "/robots.txt", status=404)
+    server.add_route(host, "/", body='<html><body><a href="/n/1.html">一</a></body></html>')
+    for n in (1, 2):
+        server.add_route(host, f"/n/{n}.html", body=(small / f"{n}.html").read_bytes())
+    server.add_route(host, "/sitemap.xml", headers=[("Content-Type", "application/xml")], body=(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<url><loc>http://{host}/n/2.html</loc><lastmod>2024-03-01</lastmod></url></urlset>'))
+    out = crawl(tmp_path, "-a", f"start_url=http://{host}/", "-a", r"allow=^/n/\d+\.html$",
+                "-s", f"FIXTURE_SERVER={server.address}", "-s", f"FIXTURE_HOSTS={host}")
+    assert sorted(i["url"] for i in out.items("generic")) == [f"http://{host}/n/1.html", f"http://{host}/n/2.html"]
+    stats = out.stats("generic")
+    assert stats["generic/page/listing/allow"] == 1 and stats["generic/sitemap/entries"] == 1

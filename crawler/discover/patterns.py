@@ -56,6 +56,7 @@ class PatternLearner:
 
     def __init__(self) -> None:
         self.urls: dict[str, list[str]] = {"article": [], "listing": []}
+        self._patterns: dict[str, tuple[int, list[tuple[str, int]]]] = {}
 
     def add(self, url: str, kind: str) -> None:
         if kind in self.urls:
@@ -63,8 +64,12 @@ class PatternLearner:
 
     def patterns(self, kind: str) -> list[tuple[str, int]]:
         """(regex, how many of the URLs it covers), most first."""
-        counts = _merged(Counter(url_pattern(u) for u in self.urls[kind]))
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        known, found = self._patterns.get(kind, (-1, []))
+        if known != len(self.urls[kind]):  # worked out again only when a URL was added
+            counts = _merged(Counter(url_pattern(u) for u in self.urls[kind]))
+            found = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            self._patterns[kind] = (len(self.urls[kind]), found)
+        return found
 
     def looks_like(self, url: str, kind: str, *, support: int = 2) -> bool:
         """`url` fits a pattern that `support` or more URLs of `kind` share."""

@@ -37,7 +37,7 @@ from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
 from crawler.discover.feeds import feed_entries, is_feed_link
 from crawler.discover.patterns import PatternLearner, site_declaration
-from crawler.extract.kind import LISTING, judge
+from crawler.extract.kind import ARTICLE, LISTING, NO_BODY, Verdict, judge
 from crawler.sites import host_aliases
 from crawler.spiders.base import ArticleSpider
 from crawler.spiders.links import SiteLinks
@@ -87,7 +87,8 @@ class GenericSpider(ArticleSpider):
                              deny=Bounds.deny + ((deny,) if deny else ()))
         self.links = SiteLinks([self.host], subdomains=False, www=True)
         self.learned = PatternLearner()
-        self.seen: set[str] = set()
+        self.seen: set[str] = set()  # canonical URLs requested
+        self.refused: set[tuple[str, str]] = set()
 
     # --- requests -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -123,8 +124,10 @@ class GenericSpider(ArticleSpider):
         if not self.links.owns(url) or key in self.seen:
             return None
         reason = self.bounds.refuse(url, level)
-        if reason:  # counted per link refused; the URL may still come at a lower level
-            self.crawler.stats.inc_value(f"generic/bounds/{reason}")
+        if reason:  # the URL may still come at a lower level; counted once per URL and reason
+            if (key, reason) not in self.refused:
+                self.refused.add((key, reason))
+                self.crawler.stats.inc_value(f"generic/bounds/{reason}")
             return None
         self.seen.add(key)
         hinted = listed or self.looks_like_article(url)
@@ -155,11 +158,7 @@ class GenericSpider(ArticleSpider):
         if not isinstance(response, HtmlResponse):
             stats.inc_value("generic/page/not_html")
             return
-        if self.allow is not None and not self.allow.search(_target(response.url)):
-            stats.inc_value("generic/page/listing")  # the user said which pages are articles
-            self.learned.add(response.url, LISTING)
-        else:
-            yield from self.judged(response, listed)
+        yield from self.judged(response, listed)
         yield from self.feed_links(response)
         for link in self.links.extract_links(response):
             request = self.page_request(link.url, level + 1)
@@ -167,9 +166,18 @@ class GenericSpider(ArticleSpider):
                 yield request
 
     def judged(self, response: Response, listed: bool) -> Iterator[Any]:
+        """The page's item if it is an article, by the page rule or, with `allow`, by its URL."""
         stats = self.crawler.stats
+        if self.allow is not None and not self.allow.search(_target(response.url)):
+            stats.inc_value("generic/page/listing")  # the user said which pages are articles
+            stats.inc_value("generic/page/listing/allow")
+            self.learned.add(response.url, LISTING)
+            return
         extraction = self.read_page(response)
-        verdict = judge(extraction)
+        if self.allow is not None:
+            verdict = Verdict(ARTICLE, "allow") if extraction.has_body else Verdict(NO_BODY, "allow")
+        else:
+            verdict = judge(extraction)
         stats.inc_value(f"generic/page/{verdict.kind}")
         stats.inc_value(f"generic/page/{verdict.kind}/{verdict.reason}")
         if verdict.is_article:
@@ -180,8 +188,8 @@ class GenericSpider(ArticleSpider):
             yield self.article_from(response, extraction)
         elif verdict.kind == LISTING:
             self.learned.add(response.url, verdict.kind)
-        elif listed or self.looks_like_article(response.url):
-            self.no_article(response, extraction, f"no article ({verdict.reason})")
+        elif listed or self.looks_like_article(response.url):  # an article was expected here
+            self.no_article(response, extraction, f"no article body ({verdict.reason})")
         else:
             stats.inc_value("article/no_body")
             self.logger.debug("no article on %s (%s)", response.url, verdict.reason)
@@ -258,10 +266,16 @@ class GenericSpider(ArticleSpider):
         if request is not None:
             yield request
 
-    def discovery_missing(self, failure: Any) -> None:
-        """A feed or sitemap that is not there (no robots.txt, no /sitemap.xml) is no error."""
+    def discovery_missing(self, failure: Any) -> Iterator[scrapy.Request]:
+        """A feed or sitemap that is not there is no error; without robots.txt, /sitemap.xml
+        is still tried."""
         self.crawler.stats.inc_value("generic/discovery/missing")
-        self.logger.info("no discovery document at %s: %s", failure.request.url, failure.value)
+        url = failure.request.url
+        self.logger.info("no discovery document at %s: %s", url, failure.value)
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt":
+            yield from self.discovery(urlunsplit((parts.scheme, parts.netloc, "/sitemap.xml", "", "")),
+                                      self.parse_sitemap)
 
     # --- the end --------------------------------------------------------------------------
     def closed(self, reason: str) -> None:
