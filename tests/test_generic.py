@@ -107,6 +107,20 @@ def test_feed_and_sitemap_dates() -> None:
     assert feed_entries(b"<html><body>no feed</body></html>", "http://x.example/") is None
 
 
+def test_google_news_sitemap_keeps_its_dates() -> None:
+    import gzip
+
+    from crawler.spiders.generic import NewsSitemap
+
+    folder = Path(__file__).resolve().parents[1] / "crawler" / "fixtures" / "sites" / FEEDS
+    entries = list(NewsSitemap(gzip.decompress((folder / "sitemaps" / "news.xml.gz").read_bytes())))
+    assert len(entries) == 4
+    published = site_config(FEEDS)["published"]
+    for entry in entries:
+        assert parse_day(entry["news_publication_date"]) == date.fromisoformat(published[entry["loc"]])
+        assert entry["news_title"]
+
+
 def test_bounds_stop_traps() -> None:
     bounds = Bounds(depth=2, max_pages=50, today=date(2024, 3, 1), since=date(2023, 1, 1))
     assert bounds.refuse("http://x/a", 3) == "depth"

@@ -6,7 +6,7 @@
   share views, which a site links from every page);
 - `depth`: it is more than `depth` links from the start URL (a feed's or a sitemap's items
   are at level 0);
-- `max_pages`: `max_pages` requests were made already;
+- `max_pages`: `max_pages` requests (pages, feeds and sitemaps) were made already;
 - `calendar`: it carries a date after tomorrow (an events calendar's "next month" goes on
   for ever); `since`: with `since`, a date before that day;
 - `query`: its path was already asked with `max_query_sets` different sets of query

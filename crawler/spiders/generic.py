@@ -92,10 +92,10 @@ class GenericSpider(ArticleSpider):
 
     # --- requests -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self.start_requests_all():
+        for request in self._first_requests():
             yield request
 
-    def start_requests_all(self) -> Iterator[scrapy.Request]:
+    def _first_requests(self) -> Iterator[scrapy.Request]:
         for url in self.start_urls:
             request = self.page_request(url, 0)
             if request is not None:
@@ -111,11 +111,15 @@ class GenericSpider(ArticleSpider):
                                       self.parse_robots)
 
     def discovery(self, url: str, callback: Any) -> Iterator[scrapy.Request]:
-        """A feed, a sitemap or robots.txt: fetched once, first, not counted as a page."""
-        if self._first_time(url):
-            self.crawler.stats.inc_value("generic/discovery/requested")
-            yield scrapy.Request(url, callback, errback=self.discovery_missing, priority=_DISCOVERY,
-                                 dont_filter=True)
+        """A feed, a sitemap or robots.txt, on any host: fetched once, first, within the bounds
+        (a sitemap index of thousands of sitemaps counts against `max_pages` too)."""
+        key = canonical_url(url, host_aliases())
+        if key in self.seen or self._refused(key, self.bounds.refuse(url, 0)):
+            return
+        self.seen.add(key)
+        self.crawler.stats.inc_value("generic/discovery/requested")
+        yield scrapy.Request(url, callback, errback=self.discovery_missing, priority=_DISCOVERY,
+                             dont_filter=True)  # dont_filter: past the offsite filter too
 
     def page_request(self, url: str, level: int, *, listed: bool = False) -> scrapy.Request | None:
         """The request for a page `level` links from the start (a feed's or a sitemap's items:
@@ -123,11 +127,7 @@ class GenericSpider(ArticleSpider):
         key = canonical_url(url, host_aliases())
         if not self.links.owns(url) or key in self.seen:
             return None
-        reason = self.bounds.refuse(url, level)
-        if reason:  # the URL may still come at a lower level; counted once per URL and reason
-            if (key, reason) not in self.refused:
-                self.refused.add((key, reason))
-                self.crawler.stats.inc_value(f"generic/bounds/{reason}")
+        if self._refused(key, self.bounds.refuse(url, level)):
             return None
         self.seen.add(key)
         hinted = listed or self.looks_like_article(url)
@@ -143,12 +143,13 @@ class GenericSpider(ArticleSpider):
             return self.allow.search(target) is not None
         return self.learned.looks_like(url, "article") or _ARTICLE_LIKE.search(target) is not None
 
-    def _first_time(self, url: str) -> bool:
-        key = canonical_url(url, host_aliases())
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
+    def _refused(self, key: str, reason: str | None) -> bool:
+        """Whether a bound refused the URL; counted once per URL and reason (it may still come
+        again at a lower level)."""
+        if reason and (key, reason) not in self.refused:
+            self.refused.add((key, reason))
+            self.crawler.stats.inc_value(f"generic/bounds/{reason}")
+        return reason is not None
 
     # --- pages ----------------------------------------------------------------------------
     def parse_page(self, response: Response, level: int = 0, listed: bool = False,
