@@ -3,6 +3,7 @@ feeds, bounds that hold against spider traps, and the site declaration it learns
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
 from datetime import date
@@ -16,11 +17,12 @@ from scrapy.http import HtmlResponse
 
 from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
-from crawler.discover.feeds import feed_entries
+from crawler.discover.feeds import FeedEntry, feed_entries
 from crawler.discover.patterns import PatternLearner, url_pattern
 from crawler.extract import extract
 from crawler.extract.kind import judge
 from crawler.sites import QUTOUTIAO
+from crawler.spiders.generic import NewsSitemap
 from crawler.spiders.links import SiteLinks
 from crawler.urls import on_hosts
 
@@ -102,16 +104,11 @@ def test_feed_and_sitemap_dates() -> None:
     assert parse_day("soon") is None
     atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
       <entry><title>a</title><link href="/a/1"/><published>2024-03-01T10:00:00+08:00</published></entry></feed>"""
-    assert feed_entries(atom, "http://x.example/feed") == [
-        feed_entries(atom, "http://x.example/feed")[0].__class__("http://x.example/a/1", date(2024, 3, 1), "a")]
+    assert feed_entries(atom, "http://x.example/feed") == [FeedEntry("http://x.example/a/1", date(2024, 3, 1), "a")]
     assert feed_entries(b"<html><body>no feed</body></html>", "http://x.example/") is None
 
 
 def test_google_news_sitemap_keeps_its_dates() -> None:
-    import gzip
-
-    from crawler.spiders.generic import NewsSitemap
-
     folder = Path(__file__).resolve().parents[1] / "crawler" / "fixtures" / "sites" / FEEDS
     entries = list(NewsSitemap(gzip.decompress((folder / "sitemaps" / "news.xml.gz").read_bytes())))
     assert len(entries) == 4
