@@ -1,8 +1,9 @@
 """Archive every response as the server sent it, before any middleware changes it.
 
 Close to the downloader (after compression and redirects in the response's way back), so
-robots.txt, redirects, errors and retries are archived too. The response record's locator goes
-to `request.meta["warc"]`, from where the spider puts it in the article record.
+robots.txt, redirects, errors and retries are archived too. The archive remembers each
+request's response record; `crawler.spidermiddlewares.WarcLocatorMiddleware` stamps it on the
+items of that response.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        archive = WarcArchive.of(crawler)
+        archive = crawler.get_extension(WarcArchive)
         if archive is None:
             raise NotConfigured("WARC_ENABLED is off")
         return cls(archive, crawler)
@@ -33,5 +34,5 @@ class WarcCaptureMiddleware:
             # as-sent to keep; counted so that a misconfiguration shows.
             self.stats.inc_value("warc/not_recorded")
             return response
-        request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+        self.archive.capture(request, exchange)
         return response

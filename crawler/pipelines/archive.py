@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -15,12 +17,12 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        archive = WarcArchive.of(crawler)
+        archive = crawler.get_extension(WarcArchive)
         if archive is None:
             raise NotConfigured("WARC_ENABLED is off")
         return cls(archive)
 
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
         self.archive.metadata(adapter["url"], response.get("record_id"), adapter.asdict())
