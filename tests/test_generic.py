@@ -147,7 +147,7 @@ def test_learned_patterns() -> None:
 
 # --- crawls -----------------------------------------------------------------------------------
 
-def test_small_site_on_a_port_without_allow(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_small_site_on_a_port_without_allow(server, tmp_path: Path) -> None:
     """Articles `/news/N.html`, teaser listings, all on a port: every article found and
     exported, no listing (nor the home or about page) taken for one."""
     port = server.address.rsplit(":", 1)[1]
@@ -164,7 +164,7 @@ def test_small_site_on_a_port_without_allow(server, tmp_path: Path) -> None:  # 
     # What it learned, as a site declaration a site spider can start from.
     text = (tmp_path / "sites" / "smallnews_fixture_example.py").read_text("utf-8")
     namespace: dict = {}
-    exec(text, namespace)  # noqa: S102 - our own output
+    exec(text, namespace)
     declared = namespace["SMALLNEWS_FIXTURE_EXAMPLE"]
     assert declared.articles == (r"^/news/\d+\.html$",)
     assert all(declared.is_article(u) for u in expected)
@@ -172,7 +172,7 @@ def test_small_site_on_a_port_without_allow(server, tmp_path: Path) -> None:  # 
     assert "site declaration learned from this crawl" in out.result.stderr
 
 
-def test_sitemaps_and_feeds(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sitemaps_and_feeds(server, tmp_path: Path) -> None:
     """robots.txt → sitemap index → gzipped Google News sitemap, and the RSS feed the home page
     names: every article they list, though only one is linked from a page; `since` skips by
     their dates."""
@@ -192,7 +192,7 @@ def test_sitemaps_and_feeds(server, tmp_path: Path) -> None:  # noqa: ANN001
     assert out.stats("generic")["generic/bounds/since"] >= 3
 
 
-def test_feed_given_on_the_command_line(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_feed_given_on_the_command_line(server, tmp_path: Path) -> None:
     config = site_config(FEEDS)
     out = crawl(tmp_path, "-a", f"feed=http://{FEEDS}/rss.xml", "-a", "depth=0",
                 "-s", f"FIXTURE_SERVER={server.address}")
@@ -207,7 +207,7 @@ class _Calendar(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if parts.path == "/robots.txt":
             body = b"User-agent: *\nAllow: /\n"
@@ -250,7 +250,7 @@ def test_spider_trap_stops_at_the_bounds(tmp_path: Path) -> None:
     assert out.items("generic") == []
 
 
-def test_no_robots_txt_then_sitemap_xml_and_allow(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_no_robots_txt_then_sitemap_xml_and_allow(server, tmp_path: Path) -> None:
     """A site with no robots.txt: its /sitemap.xml is read (an article no page links to is
     found); with `allow`, the URLs it matches are the articles."""
     host = "plain.fixture.example"

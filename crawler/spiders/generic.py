@@ -239,7 +239,7 @@ class GenericSpider(ArticleSpider):
         if gzip_magic_number(response):
             try:
                 return gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception:  # noqa: BLE001 - a broken or oversized archive is counted, not fatal
+            except Exception:
                 return None
         if isinstance(response, XmlResponse) or response.body.lstrip()[:5] == b"<?xml" or \
                 urlsplit(response.url).path.endswith(".xml"):
