@@ -182,6 +182,7 @@ def test_sitemaps_and_feeds(server, tmp_path: Path) -> None:
     assert sorted(i["url"] for i in out.items("generic")) == sorted(config["articles"])
     stats = out.stats("generic")
     assert stats["generic/sitemap/entries"] == 4 and stats["generic/feed/entries"] == 3
+    assert not [k for k in stats if k.startswith("errors/")]
     fetched = {r.target for r in server.served(FEEDS)}
     assert {"/robots.txt", "/sitemap_index.xml", "/sitemaps/news.xml.gz", "/rss.xml"} <= fetched
 

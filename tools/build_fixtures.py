@@ -636,10 +636,11 @@ def _stories(*groups: str) -> list[dict]:
     return out
 
 
-def _plain_article(title: str, day: str, paras: list[str], side: str, site_name: str) -> str:
+def _plain_article(title: str, day: str, paras: list[str], side: str, site_name: str,
+                   nav: str = '<a href="/">首页</a>') -> str:
     body = "".join(f"<p>{esc(p)}</p>" for p in paras)
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)} - {site_name}</title></head>
-<body><div class="top"><a href="/">首页</a> <a href="/news/">要闻</a> <a href="/about.html">关于我们</a></div>
+<body><div class="top">{nav}</div>
 <div class="main"><h1>{esc(title)}</h1><div class="info">发布时间：{day}　来源：{site_name}</div>
 <div class="text">{body}</div></div>
 <div class="side"><h3>热门新闻</h3><ul>{side}</ul></div>
@@ -658,7 +659,9 @@ def smallnews() -> None:
     stories = _stories("huainan", "ahcaijing")
     side = "".join(f'<li><a href="/news/{i + 1}.html">{esc(a["title"])}</a></li>' for i, a in enumerate(stories[:4]))
     for i, a in enumerate(stories):
-        site.article(f"/news/{i + 1}.html", _plain_article(a["title"], a["time"], a["paragraphs"], side, name))
+        site.article(f"/news/{i + 1}.html", _plain_article(
+            a["title"], a["time"], a["paragraphs"], side, name,
+            '<a href="/">首页</a> <a href="/news/">要闻</a> <a href="/about.html">关于我们</a>'))
 
     def listing(items: list[tuple[int, dict]], nav: str) -> str:
         lis = "".join(f'<li><a href="/news/{i + 1}.html">{esc(a["title"])}</a>'
