@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 from test_dedupe import SPAM, synthetic_articles
 
 from crawler.dedupe import Deduper, elect
 from crawler.dedupe.canonical import Copy, Evidence, choose, evidence_of, publication_day
+from crawler.extensions.state import CLUSTER_LOG, CrawlState
 from crawler.normalize import normalize_record
 from crawler.sites import SITES
 from crawler.state import open_store
@@ -143,3 +145,38 @@ def test_forgetting_an_unexported_filing_undoes_its_repointing_and_merge(tmp_pat
             elect(store, cluster)
     assert [(m.record_id, m.duplicate_of) for m in store.members("a")] == [("a", None)]
     assert [(m.record_id, m.duplicate_of) for m in store.members("b")] == [("b", None)]
+
+
+def test_recovery_after_a_run_died_mid_filing(tmp_path: Path) -> None:
+    """A dead run's re-pointing copy never exported is forgotten and its cluster elected again;
+    one whose record reached the exports is confirmed and its cluster event logged."""
+    store = open_store(tmp_path)
+    deduper = Deduper(store)
+    lost, kept = synthetic_articles(2, seed=8)
+    (tmp_path / "articles").mkdir()
+    for rid, body in (("lost-clone", lost), ("kept-clone", kept)):
+        _file(deduper, rid, body, Evidence(repairs=9))
+        store.mark_exported(rid, f"http://x.cn/{rid}", "t")
+    verdicts = {rid: deduper.add(record_id=rid, url=f"http://y.cn/{rid}", canonical_url=f"http://y.cn/{rid}",
+                                 site="chuzhou", title=None, body=body, seen_at="t", run="dead-run",
+                                 evidence=Evidence(source_site=True))
+                for rid, body in (("lost-original", lost), ("kept-original", kept))}
+    assert all(v.replaced for v in verdicts.values())
+    record = {"id": "kept-original", "fetched_at": "t", "dedupe": verdicts["kept-original"].as_dict()}
+    (tmp_path / "articles" / "chuzhou.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    store.close()
+
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path)})
+    state = CrawlState.of(crawler)
+    try:
+        lost_cluster = state.store.cluster_of("lost-clone")
+        assert [(m.record_id, m.duplicate_of) for m in state.store.members(lost_cluster)] == [("lost-clone", None)]
+        kept_cluster = state.store.cluster_of("kept-clone")
+        assert {m.record_id: (m.duplicate_of, m.exported) for m in state.store.members(kept_cluster)} == {
+            "kept-clone": ("kept-original", True), "kept-original": (None, True)}
+        assert state.store.unexported_runs() == []
+        events = [json.loads(line) for line in (tmp_path / CLUSTER_LOG).read_text("utf-8").splitlines()]
+        assert [(e["event"], e["by"], e["former"]) for e in events] == [("repointed", "kept-original", ["kept-clone"])]
+        assert crawler.stats.get_value("state/recovered_unexported") == 1
+    finally:
+        state.engine_stopped()
