@@ -79,7 +79,7 @@ def test_evidence_from_a_normalized_record() -> None:
     assert Evidence.from_dict(json.loads(json.dumps(mine.as_dict()))) == mine
 
 
-def _file(deduper: Deduper, record_id: str, body: str, evidence: Evidence):  # noqa: ANN202
+def _file(deduper: Deduper, record_id: str, body: str, evidence: Evidence):
     return deduper.add(record_id=record_id, url=f"http://x.cn/{record_id}", canonical_url=f"http://x.cn/{record_id}",
                        site="s", title=None, body=body, seen_at="t", evidence=evidence)
 

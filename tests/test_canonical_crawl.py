@@ -43,7 +43,7 @@ def _page(title: str, paragraphs: list[str], date: str, source: str) -> str:
                        paragraphs="\n".join(f"<p>{p}</p>" for p in paragraphs))
 
 
-def mirror_site(server) -> dict[str, str]:  # noqa: ANN001 - the fixture server
+def mirror_site(server) -> dict[str, str]:
     """Serve the site; {mirror URL: its original's URL}, and the unrelated articles under None."""
     rng = random.Random(11)
     pool = [s for s in sentence_pool() if "：" not in s]
@@ -71,7 +71,7 @@ def mirror_site(server) -> dict[str, str]:  # noqa: ANN001 - the fixture server
     return {**dict(zip(mirrors, originals, strict=True)), **{u: None for u in unrelated}}
 
 
-def crawl(server, out: Path) -> None:  # noqa: ANN001
+def crawl(server, out: Path) -> None:
     for args in (["crawl", "generic", "-a", f"start_url=http://{HOST}/news/", "-a", f"allow={ALLOW}"], ["stories"]):
         result = run_scrapy(*args, "-s", f"FIXTURE_SERVER={server.address}", "-s", f"FIXTURE_HOSTS={HOST}",
                             "-s", f"OUTPUT_DIR={out}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
@@ -79,7 +79,7 @@ def crawl(server, out: Path) -> None:  # noqa: ANN001
         assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_originals_listed_after_their_mirrors_are_canonical(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_originals_listed_after_their_mirrors_are_canonical(server, tmp_path: Path) -> None:
     pages = mirror_site(server)
     crawl(server, tmp_path)
     records = {r["url"]: r for kind in ("articles", "duplicates") for r in read_jsonl(tmp_path / kind / "generic.jsonl")}

@@ -73,7 +73,7 @@ def test_clone_copies_cluster_with_their_originals(demo: CrawlOutput) -> None:
         assert copy["dedupe"]["duplicate_of"] != copy["id"] and copy["dedupe"]["similarity"] >= 0.5
 
 
-def test_the_source_copy_is_canonical_whatever_the_crawl_order(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_source_copy_is_canonical_whatever_the_crawl_order(server, tmp_path: Path) -> None:
     clone = [["crawl", "generic", "-a", f"start_url={CLONE_SITE['start_url']}", "-a", f"allow={CLONE_SITE['allow']}"]]
     originals = [["crawl", spider] for spider in ORIGINAL_SPIDERS]
     canonical: dict[str, set[str]] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -98,11 +99,11 @@ class Verdict:
                 "merged": self.merged}
 
 
-def _copies(members: list) -> list[Copy]:  # noqa: ANN001 - the store's Member rows
+def _copies(members: list) -> list[Copy]:
     return [Copy(m.id, m.record_id, Evidence.from_dict(m.evidence)) for m in members]
 
 
-def elect(store, cluster: str) -> tuple[str, list[str]] | None:  # noqa: ANN001 - a StateStore
+def elect(store: Any, cluster: str) -> tuple[str, list[str]] | None:  # a crawler.state.StateStore
     """Choose the cluster's canonical record again from the copies it has (after some were
     forgotten, or merged in), and point every copy at it. (canonical, reasons); None if empty.
     Runs inside the caller's `store.exclusive()`."""
@@ -141,7 +142,7 @@ class Deduper:
     """Decide, and remember, which story an article is a copy of, and which copy is its
     canonical record."""
 
-    def __init__(self, store, config: DedupeConfig | None = None) -> None:  # noqa: ANN001 - a StateStore
+    def __init__(self, store: Any, config: DedupeConfig | None = None) -> None:  # a crawler.state.StateStore
         self.store = store
         self.config = config or DedupeConfig()
         self.signer = Signer(self.config)

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from crawler.dedupe.text import canonical_text
-from crawler.extract.cleanup import is_spam
 from crawler.sites.base import Site
+from crawler.text import is_spam
 
 COMPLETE = 0.8  # share of the longest copy's text below which a copy counts as truncated
 CRITERIA = ("named_source", "source_site", "no_repair", "no_spam", "earliest_published", "complete",

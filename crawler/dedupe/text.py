@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from crawler.extract.cleanup import is_spam
+from crawler.text import is_spam
 
 # What copies differ in without being different stories: spacing, punctuation (clones fold it
 # to ASCII), letter case. Canonical text keeps letters, digits and CJK characters only.

@@ -53,7 +53,7 @@ class ArticleSpider(scrapy.Spider):
             canonical_url=canonical_url(response.url, host_aliases()),
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            warc=response.meta.get("warc"),
+            warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
             # What extraction cut, by reason; the normalize pipeline adds what it changed.
             normalization={"lines_cut": dict(Counter(reason for reason, _line in extraction.dropped))},
             **fields,
