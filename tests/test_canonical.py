@@ -167,7 +167,7 @@ def test_recovery_after_a_run_died_mid_filing(tmp_path: Path) -> None:
     store.close()
 
     crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path)})
-    state = CrawlState.of(crawler)
+    state = CrawlState.from_crawler(crawler)
     try:
         lost_cluster = state.store.cluster_of("lost-clone")
         assert [(m.record_id, m.duplicate_of) for m in state.store.members(lost_cluster)] == [("lost-clone", None)]

@@ -52,7 +52,7 @@ def mirror_site(server) -> dict[str, str]:
     for n in range(3):
         title, paragraphs = _article(rng, pool)
         original = url % (n + 1, 5000 + n)
-        server.add_route(HOST, original.split(HOST, 1)[1], delay=1.0,  # listed after, and slower
+        server.add_route(HOST, original.split(HOST, 1)[1], delay=1.5,  # listed after, and slower
                          body=_page(title, paragraphs, f"2020-03-0{n + 1}", "皖南日报"))
         mirror = url % (n + 1, 9000 + n)
         cloned = [clonify(p, seed=n * 10 + i, annotate=0.3) for i, p in enumerate(paragraphs)]
@@ -75,6 +75,7 @@ def crawl(server, out: Path) -> None:
     for args in (["crawl", "generic", "-a", f"start_url=http://{HOST}/news/", "-a", f"allow={ALLOW}"], ["stories"]):
         result = run_scrapy(*args, "-s", f"FIXTURE_SERVER={server.address}", "-s", f"FIXTURE_HOSTS={HOST}",
                             "-s", f"OUTPUT_DIR={out}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+                            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",  # all at once: the slow originals arrive last
                             "-s", "LOG_LEVEL=WARNING")
         assert result.returncode == 0, result.stderr[-3000:]
 
