@@ -16,10 +16,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import print_summary, run_crawls, write_summary
-from crawler.commands.stories import write_stories
+from crawler.commands.stories import stories_of
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
-from crawler.state import open_store
 
 CLONE_SITE = {"start_url": "http://news.clone-farm.example/news/shms/",
               "allow": r"/news/shms/\d{4}-\d{2}-\d{2}/\d+\.html$"}
@@ -65,11 +64,7 @@ class Command(ScrapyCommand):
         path = write_summary(output, "demo", reports)
         print(f"\nDemo crawl of the fixture sites (served at {server.address}), output in {output}/, report {path}:")
         print_summary(reports)
-        store = open_store(output, self.settings.get("STATE_URL", ""))
-        try:
-            stories, count = write_stories(output, store)
-        finally:
-            store.close()
+        stories, count = stories_of(output, self.settings.get("STATE_URL", ""))
         print(f"{count} stories, each once, in {stories} (scrapy stories writes it again)")
         broken = [r["spider"] for r in reports if r.get("problems")]
         self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0

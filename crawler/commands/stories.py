@@ -35,11 +35,19 @@ def _exported_lines(output: Path) -> dict[str, bytes]:
     return lines
 
 
+def stories_of(output: Path | str, state_url: str = "") -> tuple[Path, int]:
+    """`write_stories` from the store of these settings (OUTPUT_DIR, STATE_URL)."""
+    store = open_store(output, state_url)
+    try:
+        return write_stories(output, store)
+    finally:
+        store.close()
+
+
 def write_stories(output: Path | str, store: StateStore) -> tuple[Path, int]:
     """Write the current stories view; its path and how many stories it holds."""
     output = Path(output)
     lines = _exported_lines(output)
-    filed: set[str] = set()
     path = output / STORIES
     tmp = path.with_suffix(".jsonl.tmp")
     count = 0
@@ -73,10 +81,5 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        output = self.settings.get("OUTPUT_DIR")
-        store = open_store(output, self.settings.get("STATE_URL", ""))
-        try:
-            path, count = write_stories(output, store)
-        finally:
-            store.close()
+        path, count = stories_of(self.settings.get("OUTPUT_DIR"), self.settings.get("STATE_URL", ""))
         print(f"{count} stories in {path}")
