@@ -51,6 +51,9 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    # The crawl's services, found by the components with crawler.get_extension().
+    "crawler.extensions.state.CrawlState": 10,
+    "crawler.extensions.archive.WarcArchive": 20,  # with WARC_ENABLED
     "crawler.extensions.faults.Faults": 50,
     "crawler.extensions.lock.SpiderLock": 100,
     "crawler.extensions.runreport.RunReport": 510,
@@ -74,6 +77,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
+}
+
+SPIDER_MIDDLEWARES = {
+    # Items get the WARC locator of their own response's record.
+    "crawler.spidermiddlewares.warc.WarcLocatorMiddleware": 950,
 }
 
 ITEM_PIPELINES = {

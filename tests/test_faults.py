@@ -203,7 +203,7 @@ def fill(disk: Path, leave: int) -> Path:
     return filler
 
 
-def test_a_full_disk_fails_the_crawl_and_the_same_command_completes_once_space_is_freed(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_full_disk_fails_the_crawl_and_the_same_command_completes_once_space_is_freed(server, tmp_path: Path) -> None:
     sites = ["huainan", "chuzhou", "ahcaijing"]
     expected = {u for host in ("www.huainannet.com", "hhzb.huainannet.com", "szbk.chuzhou.cn", "www.ahcaijing.com")
                 for u in site_config(host)["articles"]} - {"http://www.huainannet.com/zt_content.asp?id=106100",
@@ -233,7 +233,7 @@ def test_a_full_disk_fails_the_crawl_and_the_same_command_completes_once_space_i
         assert {r["file"] for r in records(out) if r["type"] in ("response", "revisit")} <= indexed
 
 
-def test_scrapy_crawl_on_a_full_disk_exits_non_zero_with_its_reason(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_scrapy_crawl_on_a_full_disk_exits_non_zero_with_its_reason(server, tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk") as disk:
         filler = fill(disk, 300_000)
         args = ("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={disk / 'out'}",
@@ -265,7 +265,7 @@ files.close()
 """
 
 
-def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", WRITE_AND_INDEX, str(tmp_path), "20000"], cwd=REPO)
     warc = tmp_path / "warc"
     while proc.poll() is None and not list(warc.glob("*.warc.gz")):
@@ -284,7 +284,7 @@ def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, 
     assert sum(1 for line in lines if "bulk.example" in line) == 20000
 
 
-def test_a_lost_state_store_is_refused_until_rebuilt_and_then_nothing_is_exported_twice(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_lost_state_store_is_refused_until_rebuilt_and_then_nothing_is_exported_twice(server, tmp_path: Path) -> None:
     sites = ["huainan", "chuzhou"]
     assert crawlall(server, tmp_path, *sites).returncode == 0
     before = {p: p.read_bytes() for p in tmp_path.glob("*/*.jsonl")}
@@ -311,7 +311,7 @@ def test_a_lost_state_store_is_refused_until_rebuilt_and_then_nothing_is_exporte
 
 
 @pytest.mark.parametrize("damage", ["page overwritten", "truncated", "garbage"])
-def test_a_damaged_state_store_is_named_in_a_clear_error(server, tmp_path: Path, damage: str) -> None:  # noqa: ANN001
+def test_a_damaged_state_store_is_named_in_a_clear_error(server, tmp_path: Path, damage: str) -> None:
     assert crawlall(server, tmp_path, "chuzhou").returncode == 0
     store = tmp_path / "state.sqlite"
     data = store.read_bytes()
@@ -329,7 +329,7 @@ def test_a_damaged_state_store_is_named_in_a_clear_error(server, tmp_path: Path,
     assert "Traceback" not in result.stderr
 
 
-def test_stale_run_locks_are_removed(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_stale_run_locks_are_removed(server, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     runs.mkdir(parents=True)
     stale, fresh = runs / "host-1-1.lock", runs / "host-2-2.lock"

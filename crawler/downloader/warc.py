@@ -1,8 +1,9 @@
 """Archive every response as the server sent it, before any middleware changes it.
 
 Close to the downloader (after compression and redirects in the response's way back), so
-robots.txt, redirects, errors and retries are archived too. The response record's locator goes
-to `request.meta["warc"]`, from where the spider puts it in the article record.
+robots.txt, redirects, errors and retries are archived too. The archive remembers each
+request's response record; `crawler.spidermiddlewares.WarcLocatorMiddleware` stamps it on the
+items of that response.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import sqlite3
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 from crawler.extensions.faults import report_fault
 
@@ -25,10 +26,7 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        archive = WarcArchive.of(crawler)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive, crawler)
+        return cls(required(crawler, WarcArchive), crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         exchange = request.meta.pop("exchange", None)
@@ -38,7 +36,7 @@ class WarcCaptureMiddleware:
             self.stats.inc_value("warc/not_recorded")
             return response
         try:
-            request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+            self.archive.capture(request, exchange)
         except (OSError, sqlite3.Error) as error:
             # Not archived, so not to be exported either: the page is given up on (the spider's
             # errback counts it) and the crawl stops with the fault.

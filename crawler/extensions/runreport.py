@@ -11,7 +11,6 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -26,10 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class RunReport:
-    reports: WeakKeyDictionary = WeakKeyDictionary()  # crawler -> its report, once written
+    """Found with `crawler.get_extension(RunReport)`; `report` is the run's, once it ended."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.report: dict | None = None
         self.output = crawler.settings.get("OUTPUT_DIR", "output")
         self.min_ratio = crawler.settings.getfloat("CRAWL_MIN_ARTICLE_RATIO")
 
@@ -45,7 +45,7 @@ class RunReport:
         report = runs.summarize(stats, spider.name, site_spider=spider.name in SITES)
         report["faults"] = faults_of(self.crawler)
         report["problems"] = runs.assess(report, runs.history(self.output, spider.name), min_ratio=self.min_ratio)
-        RunReport.reports[self.crawler] = report
+        self.report = report
         try:
             self.keep_stats(spider.name, stats)
             if reason != "locked":  # a skipped run is no measure of the site

@@ -1,11 +1,14 @@
-"""The crawl's state store, opened once per crawler and shared by the components that use it
-(archive, dedupe, known-URL filter, export); closed when the engine has stopped.
+"""The crawl's state store: an extension that opens it with the crawler and closes it when the
+engine has stopped; the components that use it (archive, dedupe, known-URL filter, export) find
+it with `crawler.get_extension(CrawlState)`.
 
 Crash consistency: an article is filed (dedupe) before its record is exported, and its filing
 becomes final, and its URL known, only once the record is in the exports. Each run holds a
 lock file while it lives; at start, articles filed by runs that died (lock free) and never
-exported are forgotten, so the restarted crawl fetches and files them again. One whose record
-did reach the exports (the process died between the two steps) is marked exported instead.
+exported are forgotten, so the restarted crawl fetches and files them again, and the clusters
+they re-pointed or merged are elected again without them (as if they had never been filed).
+One whose record did reach the exports (the process died between the two steps) is marked
+exported instead, and the cluster events of its filing are logged if they are not yet.
 
 Before a crawl (`state_problem`, run by the crawl commands): the store passes SQLite's quick
 integrity check, and it exists wherever exports do (a crawl without it would fetch and export
@@ -16,32 +19,64 @@ every archived article again); otherwise the crawl refuses, naming the file and 
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import socket
 import time
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from crawler.dedupe import cluster_events, elect
 from crawler.state import StateStore, StateStoreError, open_store
 
 log = logging.getLogger(__name__)
 _TAIL = 4 << 20  # how much of each export's end to search for a record id
 
 
-def exported_ids(output: Path, record_ids: set[str]) -> set[str]:
-    """Which of these record ids appear near the end of the exports (articles/, duplicates/)."""
-    found: set[str] = set()
-    for path in [*output.glob("articles/*.jsonl"), *output.glob("duplicates/*.jsonl")]:
+CLUSTER_LOG = "clusters.jsonl"  # under OUTPUT_DIR: re-pointed and merged clusters, appended
+
+
+def _tails(paths: list[Path]) -> list[bytes]:
+    tails = []
+    for path in paths:
         with open(path, "rb") as fh:
             fh.seek(max(0, path.stat().st_size - _TAIL))
-            tail = fh.read()
-        found |= {rid for rid in record_ids if f'"id": "{rid}"'.encode() in tail}
+            tails.append(fh.read())
+    return tails
+
+
+def exported_records(output: Path, record_ids: set[str]) -> dict[str, dict]:
+    """Those of these records that are near the end of the exports (articles/, duplicates/)."""
+    found: dict[str, dict] = {}
+    for tail in _tails([*output.glob("articles/*.jsonl"), *output.glob("duplicates/*.jsonl")]):
+        for rid in record_ids - found.keys():
+            at = tail.find(f'"id": "{rid}"'.encode())
+            if at >= 0:
+                start = tail.rfind(b"\n", 0, at) + 1
+                end = tail.find(b"\n", at)
+                try:
+                    found[rid] = json.loads(tail[start:end if end >= 0 else None])
+                except ValueError:
+                    found[rid] = {"id": rid}  # a line cut at the tail's start: its id is all we know
     return found
+
+
+def append_lines(path: Path, lines: list[dict]) -> None:
+    """Append JSON lines, each in one write (O_APPEND: several processes may share the file)."""
+    if not lines:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        for line in lines:
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def store_path(settings: BaseSettings) -> Path | None:
@@ -84,13 +119,9 @@ def state_problem(settings: BaseSettings) -> str | None:
 
 
 class CrawlState:
-    _instances: WeakKeyDictionary = WeakKeyDictionary()
-
     @classmethod
-    def of(cls, crawler: Crawler) -> CrawlState:
-        if crawler not in cls._instances:
-            cls._instances[crawler] = cls(crawler)
-        return cls._instances[crawler]
+    def from_crawler(cls, crawler: Crawler) -> CrawlState:
+        return cls(crawler)
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -102,7 +133,7 @@ class CrawlState:
         self.runs = self.output / "runs"
         self.runs.mkdir(parents=True, exist_ok=True)
         self.run = f"{socket.gethostname()}-{os.getpid()}-{int(time.time() * 1000)}"
-        self._lock = open(self.runs / f"{self.run}.lock", "w")  # noqa: SIM115 - held while the run lives
+        self._lock = open(self.runs / f"{self.run}.lock", "w")  # held while the run lives
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.recover(crawler)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -117,11 +148,15 @@ class CrawlState:
                     except BlockingIOError:
                         continue  # that run is alive
             pending = self.store.unexported(run)
-            done = exported_ids(self.output, {rid for rid, _, _ in pending})
+            done = exported_records(self.output, {rid for rid, _, _ in pending})
+            self.log_missing_events(list(done.values()))
             for record_id, url, seen_at in pending:
                 if record_id in done:
                     self.store.mark_exported(record_id, url, seen_at)
-            self.store.forget([rid for rid, _, _ in pending if rid not in done])
+            touched = self.store.forget([rid for rid, _, _ in pending if rid not in done])
+            with self.store.exclusive():
+                for cluster in sorted(touched):
+                    elect(self.store, cluster)
             lock.unlink(missing_ok=True)
             crawler.stats.inc_value("state/recovered_unexported", len(pending) - len(done))
             log.warning("run %s died: %d filed articles forgotten (to be fetched again), %d confirmed",
@@ -140,6 +175,15 @@ class CrawlState:
                 except BlockingIOError:
                     continue  # alive
                 path.unlink(missing_ok=True)
+
+    def log_missing_events(self, records: list[dict]) -> None:
+        """The cluster events of exported records that the log does not have yet."""
+        events = [event for record in records for event in cluster_events(record)]
+        log_path = self.output / CLUSTER_LOG
+        if events and log_path.exists():
+            tail = _tails([log_path])[0]
+            events = [e for e in events if json.dumps({"by": e["by"]})[1:-1].encode() not in tail]
+        append_lines(log_path, events)
 
     def engine_stopped(self) -> None:
         self.store.close()

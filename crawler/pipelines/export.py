@@ -1,5 +1,8 @@
-"""Write articles as JSON lines, appended, one per line: each story once in
-`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`.
+"""Write articles as JSON lines, appended, one per line: a record that was its story's canonical
+one when filed in `OUTPUT_DIR/articles/<spider>.jsonl`, the other copies in
+`OUTPUT_DIR/duplicates/<spider>.jsonl`; when a filing re-points or merges clusters, the cluster
+event log `OUTPUT_DIR/clusters.jsonl` says so. Nothing is rewritten: `scrapy stories` gives the
+current canonical record of every story.
 
 A write that fails (a full disk) leaves no partial line: the file is cut back to where the line
 began, the article is not marked archived (the next run fetches it again), and the failure is
@@ -11,21 +14,24 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.dedupe import cluster_events
 from crawler.durable import append_whole
+from crawler.extensions import required
 from crawler.extensions.faults import report_fault
-from crawler.extensions.state import CrawlState
+from crawler.extensions.state import CLUSTER_LOG, CrawlState, append_lines
 
 
 class JsonlExportPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
-        self.store = CrawlState.of(crawler).store
+        self.store = required(crawler, CrawlState).store
         self.files: dict[tuple[str, str], int] = {}  # file descriptors, appending
 
     @classmethod
@@ -39,7 +45,7 @@ class JsonlExportPipeline:
             self.files[kind, name] = os.open(folder / f"{name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         return self.files[kind, name]
 
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         copy = (adapter.get("dedupe") or {}).get("duplicate_of")
         kind = "duplicates" if copy else "articles"
@@ -50,6 +56,10 @@ class JsonlExportPipeline:
         except OSError as error:
             report_fault(self.crawler, "export", error)
             raise DropItem(f"not exported: {error}") from error
+        try:
+            append_lines(self.output_dir / CLUSTER_LOG, cluster_events(adapter.asdict()))
+        except OSError as error:  # the next run's recovery logs the events of exported records
+            report_fault(self.crawler, "cluster log", error)
         try:
             # Only now is the article archived for good: its URL is not fetched again.
             self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])

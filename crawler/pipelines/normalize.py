@@ -1,7 +1,9 @@
 """Bring an article's text to canonical form; what extraction gave stays in `original`, what
-changed is recorded in `normalization`."""
+changed is recorded in `normalization`, beside the lines extraction cut (`lines_cut`, by reason)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from itemadapter import ItemAdapter
 
@@ -9,13 +11,16 @@ from crawler.normalize import normalize_record
 
 
 class NormalizePipeline:
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         record = normalize_record(adapter.asdict())
         extracted = adapter.get("original")
+        lines_cut = (adapter.get("normalization") or {}).get("lines_cut")
         for key, value in record.items():
             if key in adapter.field_names() or key in adapter:
                 adapter[key] = value
+        if lines_cut is not None:
+            adapter["normalization"] = {**adapter["normalization"], "lines_cut": lines_cut}
         if extracted:  # keep what extraction set aside as the original (before any change)
             adapter["original"] = extracted
         return item

@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from functools import partial
@@ -22,7 +23,6 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.link import Link
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
@@ -33,6 +33,7 @@ from crawler.extract.mediatype import page_type
 from crawler.items import Article
 from crawler.sites import host_aliases
 from crawler.sites.base import HTML_TYPES, Site
+from crawler.spiders.links import SiteLinks
 from crawler.urls import canonical_url
 
 T = TypeVar("T")
@@ -65,14 +66,63 @@ class ArticleSpider(scrapy.Spider):
             canonical_url=canonical_url(response.url, host_aliases()),
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            warc=response.meta.get("warc"),
+            warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
+            # What extraction cut, by reason; the normalize pipeline adds what it changed.
+            normalization={"lines_cut": dict(Counter(reason for reason, _line in extraction.dropped))},
             **fields,
         )
 
-    def give_up(self, url: str, reason: str, detail: str = "") -> None:
-        """A page lost to this run: counted by reason (errors/<reason>) and logged."""
-        self.crawler.stats.inc_value(f"errors/{reason}")
-        self.logger.warning("giving up on %s: %s%s", url, reason, f" ({detail})" if detail else "")
+    async def parse_article(self, response: Response) -> AsyncIterator[Article]:
+        """An article page to its item; a page with no article body is logged and counted."""
+        if not self.parsable(response):
+            return
+        extraction = await self.read_page(response)
+        if extraction is None:
+            return
+        if not extraction.has_body:
+            self.no_article(response, extraction)
+            return
+        yield self.article_from(response, extraction)
+
+    def parsable(self, response: Response) -> bool:
+        """Whether a page expected to be an article is one to parse: a whole response (one
+        truncated, by a connection cut, a broken chunked stream or a body shorter than its
+        Content-Length, is archived as it came but not exported, and its URL stays unknown, so
+        the next run fetches it again) of the site's article media types (a PDF or an image at
+        an article URL is archived and counted, not exported)."""
+        stats = self.crawler.stats
+        if "dataloss" in response.flags:
+            stats.inc_value("article/truncated")
+            self.give_up(response.url, "truncated", f"{len(response.body)} bytes arrived; fetched again next run")
+            return False
+        kind = page_type(response.headers.get("Content-Type"), response.body)
+        if kind not in (self.site.article_types if self.site else HTML_TYPES):
+            stats.inc_value(f"article/not_article_type/{kind}")
+            self.logger.warning("not an article page: %s is %s (archived, not parsed)", response.url, kind)
+            return False
+        limit = self.settings.getint("MAX_ARTICLE_BYTES")
+        if limit and len(response.body) > limit:
+            self.give_up(response.url, "too_large_to_parse", f"{len(response.body)} bytes, over MAX_ARTICLE_BYTES")
+            return False
+        return True
+
+    async def read_page(self, response: Response) -> Extraction | None:
+        """The page extracted, off the reactor, how it was decoded counted; None when the
+        extraction took longer than its time budget."""
+        stats = self.crawler.stats
+        extraction = await self.off_reactor(response.url, partial(
+            extract, response.body, response.url, site=self.site, content_type=response.headers.get("Content-Type")))
+        if extraction is None:
+            return None
+        decoded = extraction.decoded
+        stats.inc_value(f"article/decoded_by/{decoded.evidence}")
+        if decoded.replacements:
+            stats.inc_value("article/undecodable_chars", decoded.replacements)
+            self.logger.warning("%d undecodable characters replaced with U+FFFD on %s (read as %s)",
+                                decoded.replacements, response.url, decoded.encoding)
+        if decoded.mixed:
+            stats.inc_value("article/mixed_encoding_bytes", decoded.mixed)
+        return extraction
 
     async def off_reactor(self, url: str, work: Callable[[], T]) -> T | None:
         """Run CPU-heavy work (extraction, link extraction) in a worker thread, so a slow page
@@ -85,7 +135,7 @@ class ArticleSpider(scrapy.Spider):
             self.give_up(url, "parse_timeout", f"over PARSE_TIME_BUDGET={budget:g} s")
             return None
 
-    async def page_links(self, response: Response, links: LinkExtractor) -> list[Link]:
+    async def page_links(self, response: Response, links: SiteLinks) -> list[Link]:
         """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
         cut short is counted: links/capped_pages, links/dropped)."""
         if not hasattr(response, "text"):
@@ -100,48 +150,23 @@ class ArticleSpider(scrapy.Spider):
             found = found[:cap]
         return found
 
-    async def parse_article(self, response: Response) -> AsyncIterator[Article]:
-        """An article page to its item; a page with no article body is logged and counted.
+    def give_up(self, url: str, reason: str, detail: str = "") -> None:
+        """A page lost to this run: counted by reason (errors/<reason>) and logged."""
+        self.crawler.stats.inc_value(f"errors/{reason}")
+        self.logger.warning("giving up on %s: %s%s", url, reason, f" ({detail})" if detail else "")
 
-        Only whole responses of the site's article media types are parsed: a truncated one
-        (connection cut, broken chunked stream, body shorter than its Content-Length) is
-        archived as it came but not exported, and its URL stays unknown, so the next run fetches
-        it again; a PDF or an image at an article URL is archived and counted, not exported."""
+    def article_from(self, response: Response, extraction: Extraction) -> Article:
+        """The item of a page found to be an article; the lines cut and the method counted."""
         stats = self.crawler.stats
-        if "dataloss" in response.flags:
-            stats.inc_value("article/truncated")
-            self.give_up(response.url, "truncated", f"{len(response.body)} bytes arrived; fetched again next run")
-            return
-        kind = page_type(response.headers.get("Content-Type"), response.body)
-        if kind not in (self.site.article_types if self.site else HTML_TYPES):
-            stats.inc_value(f"article/not_article_type/{kind}")
-            self.logger.warning("not an article page: %s is %s (archived, not parsed)", response.url, kind)
-            return
-        limit = self.settings.getint("MAX_ARTICLE_BYTES")
-        if limit and len(response.body) > limit:
-            self.give_up(response.url, "too_large_to_parse", f"{len(response.body)} bytes, over MAX_ARTICLE_BYTES")
-            return
-        extraction = await self.off_reactor(response.url, partial(
-            extract, response.body, response.url, site=self.site, content_type=response.headers.get("Content-Type")))
-        if extraction is None:
-            return
-        stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
-        decoded = extraction.decoded
-        if decoded.replacements:
-            stats.inc_value("article/undecodable_chars", decoded.replacements)
-            self.logger.warning("%d undecodable characters replaced with U+FFFD on %s (read as %s)",
-                                decoded.replacements, response.url, decoded.encoding)
-        if decoded.mixed:
-            stats.inc_value("article/mixed_encoding_bytes", decoded.mixed)
         for reason, _line in extraction.dropped:
             stats.inc_value(f"article/cut_lines/{reason}")
-        if not extraction.has_body:
-            stats.inc_value("article/no_body")
-            self.logger.warning("no article body found on %s (%s, %d bytes)", response.url,
-                                extraction.method, len(response.body))
-            return
         stats.inc_value(f"article/method/{extraction.method}")
-        yield self.article_item(response, extraction)
+        return self.article_item(response, extraction)
+
+    def no_article(self, response: Response, extraction: Extraction, why: str = "no article body") -> None:
+        self.crawler.stats.inc_value("article/no_body")
+        self.logger.warning("%s found on %s (%s, %d bytes)", why, response.url,
+                            extraction.method, len(response.body))
 
     def on_error(self, failure: Failure) -> None:
         """A failed request (after retries): counted by kind, the crawl goes on."""
@@ -175,13 +200,13 @@ class SiteSpider(ArticleSpider):
         super().__init_subclass__(**kwargs)
         # On the class: `scrapy shell URL` and `scrapy parse URL` find a spider by it.
         if getattr(cls, "site", None) is not None:
-            cls.allowed_domains = list(cls.site.hosts)
+            cls.allowed_domains = list(cls.site.domains)
 
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.allowed_domains = list(self.site.hosts)
+        self.allowed_domains = list(self.site.domains)
         self.since = date.fromisoformat(since) if since else None
-        self.links = LinkExtractor(allow_domains=self.site.hosts, unique=True)
+        self.links = SiteLinks(self.site.hosts)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.site.start_urls:

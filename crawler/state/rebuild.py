@@ -14,7 +14,9 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive.writer import Original
-from crawler.dedupe import DedupeConfig, Signer, content_hash
+from crawler.dedupe import DedupeConfig, Signer, content_hash, elect
+from crawler.dedupe.canonical import evidence_of
+from crawler.sites import SITES
 from crawler.state.sqlite import SqliteStore
 
 _STAMP = re.compile(r"-(\d{20})-")
@@ -72,11 +74,14 @@ def rebuild(output: Path, store: SqliteStore, config: DedupeConfig) -> Rebuilt:
                 content_hash=dedupe.get("content_hash") or content_hash(body),
                 cluster=dedupe.get("cluster") or record["id"], duplicate_of=dedupe.get("duplicate_of"),
                 similarity=dedupe.get("similarity"), seen_at=record.get("fetched_at") or "",
-                signature=signature, band_keys=signer.band_keys(signature))
+                signature=signature, band_keys=signer.band_keys(signature),
+                evidence=evidence_of(record, SITES.get(record.get("site"))).as_dict())
             done.articles += added is not None
             done.urls += not store.known_url(record["canonical_url"])
             # As mark_exported does, within this one transaction.
             store.db.execute("UPDATE articles SET exported = 1 WHERE record_id = ?", (record["id"],))
             store.db.execute("INSERT OR IGNORE INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?)",
                              (record["canonical_url"], record["id"], record.get("fetched_at") or ""))
+        for cluster in sorted({(r.get("dedupe") or {}).get("cluster") or r["id"] for r in records}):
+            elect(store, cluster)  # each story's canonical record, by the same rule as a crawl's
     return done
