@@ -7,6 +7,7 @@ import urllib.request
 
 from conftest import SITES_DIR, CrawlOutput
 
+from crawler.extract import extract_article
 from crawler.extract.decode import decode_html, header_charset, meta_charset
 
 
@@ -121,3 +122,13 @@ def test_mixed_pages_are_read_run_by_run() -> None:
     assert decoded.encoding == "gb18030" and decoded.replacements == 1
     # A page that is really GBK keeps being read as GBK though it claims UTF-8.
     assert decode_html(data, "text/html; charset=utf-8").text == gbk
+
+
+def test_nul_bytes_are_dropped_and_counted() -> None:
+    page = "<meta charset='utf-8'><p>淮南市\x00今年将继续推进\x00\x00城乡道路建设。</p>"
+    decoded = decode_html(page.encode("utf-8"))
+    assert decoded.text == page.replace("\x00", "") and decoded.nuls == 3
+    body = extract_article(("<html><body><article>" + "<p>淮南市\x00今年将继续推进城乡道路建设，改善群众出行条件，"
+                            "相关部门表示，全年计划新建和改造道路一百二十公里。</p>" * 3 + "</article></body></html>").encode(),
+                           "http://www.example.cn/news/20240101/1.html")["body"]
+    assert body and "\ufffd" not in body and "\x00" not in body

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from charset_normalizer import from_bytes
 
@@ -46,6 +46,7 @@ class Decoded:
     evidence: str  # bom | utf-8 | meta | header | detected | weak | fallback | text
     replacements: int = 0  # characters that could not be decoded (U+FFFD inserted)
     mixed: int = 0  # bytes read in another encoding than `encoding` (a mixed page)
+    nuls: int = 0  # NUL characters dropped
 
 
 def normalize_charset(name: str | None) -> str | None:
@@ -189,7 +190,14 @@ def _detect(data: bytes) -> str | None:
 
 
 def decode_html(data: bytes | str, content_type: str | bytes | None = None) -> Decoded:
-    """Decode a page's bytes to text; `content_type` is the HTTP Content-Type header, if any."""
+    """Decode a page's bytes to text; `content_type` is the HTTP Content-Type header, if any.
+    NUL characters are dropped (the HTML parser would turn each into U+FFFD), and counted."""
+    decoded = _decode(data, content_type)
+    nuls = decoded.text.count("\x00")
+    return replace(decoded, text=decoded.text.replace("\x00", ""), nuls=nuls) if nuls else decoded
+
+
+def _decode(data: bytes | str, content_type: str | bytes | None) -> Decoded:
     if isinstance(data, str):
         return Decoded(data, "text", "text")
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),

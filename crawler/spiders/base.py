@@ -122,6 +122,8 @@ class ArticleSpider(scrapy.Spider):
                                 decoded.replacements, response.url, decoded.encoding)
         if decoded.mixed:
             stats.inc_value("article/mixed_encoding_bytes", decoded.mixed)
+        if decoded.nuls:
+            stats.inc_value("article/nul_chars_dropped", decoded.nuls)
         return extraction
 
     async def off_reactor(self, url: str, work: Callable[[], T]) -> T | None:
