@@ -341,3 +341,10 @@ def test_stale_run_locks_are_removed(server, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert not stale.exists() and fresh.exists()
     assert sorted(p.name for p in runs.glob("*.lock")) == [fresh.name]  # its own lock is gone too
+
+
+def test_links_per_page_are_capped_and_counted(hostile: HostileServer, tmp_path: Path) -> None:
+    run = crawl_hostile(hostile, tmp_path, "-s", "MAX_LINKS_PER_PAGE=20")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stats["links/capped_pages"] >= 1 and run.stats["links/dropped"] > 0
+    assert "following the first 20 (MAX_LINKS_PER_PAGE)" in run.stderr
