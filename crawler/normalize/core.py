@@ -10,9 +10,10 @@ from typing import Any
 from crawler.normalize import layout, mojibake, pinyin, punct, script
 from crawler.normalize.report import Report, merge_reports
 
-# Record fields holding one text, and fields holding a list of names.
+# Record fields holding one text, and fields holding a list of short texts (names, the
+# section's breadcrumb path).
 TEXT_FIELDS = ("title", "subtitle", "body", "source")
-NAME_FIELDS = ("authors", "editors")
+NAME_FIELDS = ("authors", "editors", "section")
 
 
 def normalize_with_report(text: str) -> tuple[str, dict[str, Any]]:

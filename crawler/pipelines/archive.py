@@ -23,5 +23,5 @@ class ArchivePipeline:
     def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
-        self.archive.metadata(adapter["url"], response.get("record_id"), adapter.asdict())
+        self.archive.metadata(adapter["id"], response.get("record_id"), adapter.asdict())
         return item
