@@ -267,7 +267,8 @@ EXTRACTED = ("url", "canonical_url", "site", "title", "subtitle", "published", "
 
 def test_reextract_reproduces_every_demo_record_without_network(demo: CrawlOutput, tmp_path: Path) -> None:
     log = tmp_path / "network.log"
-    control = audited_scrapy(log, "fetch", "--nolog", "http://127.0.0.1:9/")  # the hook sees a fetch
+    control = audited_scrapy(log, "fetch", "--nolog", "-s", f"OUTPUT_DIR={tmp_path / 'control'}",
+                             "http://127.0.0.1:9/")  # the hook does see a fetch
     assert control.returncode is not None and "socket.connect" in log.read_text()
     log.unlink()
     out = tmp_path / "again"

@@ -20,7 +20,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
 from crawler.archive.reader import Archive
-from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.commands import conclude, run_crawls, write_summary
 from crawler.sites import SITES
 
 HANDLER = "crawler.reextract.handler.ArchiveDownloadHandler"
@@ -100,8 +100,4 @@ class Command(ScrapyCommand):
         reports = run_crawls(self, crawls)
         path = write_summary(str(target), "reextract", reports)
         print(f"\nreextract: {len(reports)} spiders from {source} into {target}, report {path}")
-        print_summary(reports)
-        broken = [r["spider"] for r in reports if r.get("problems")]
-        if broken:
-            print(f"BROKEN: {', '.join(broken)}")
-        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0
+        conclude(self, reports)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.reextract.source import ArchiveSource
+from crawler.reextract.source import source_of
 
 
 class ArchiveDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        source = crawler.get_extension(ArchiveSource)
-        if source is None:
-            raise NotConfigured("the ArchiveSource extension is not enabled")
-        self.source = source
+        self.source = source_of(crawler)
         self.stats = crawler.stats
 
     async def download_request(self, request: Request) -> Response:

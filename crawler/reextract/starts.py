@@ -8,11 +8,10 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.items import Article
-from crawler.reextract.source import ArchiveSource
+from crawler.reextract.source import ArchiveSource, source_of
 
 
 def fetched_at(warc_date: str) -> str:
@@ -27,10 +26,7 @@ class ArchivedStarts:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivedStarts:
-        source = crawler.get_extension(ArchiveSource)
-        if source is None:
-            raise NotConfigured("the ArchiveSource extension is not enabled")
-        return cls(source, crawler)
+        return cls(source_of(crawler), crawler)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[scrapy.Request]:
         spider = self.crawler.spider
