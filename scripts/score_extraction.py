@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.extract import extract_article  # noqa: E402
-from crawler.extract.decode import decode_html  # noqa: E402
-from crawler.extract.generic_score import (  # noqa: E402
+from crawler.extract import extract_article
+from crawler.extract.decode import decode_html
+from crawler.extract.generic_score import (
     Page,
     PageScore,
     Summary,
@@ -65,7 +65,7 @@ def gne_runner() -> Runner | None:
     def run_gne(page: Page) -> tuple[str | None, str | None, list[str]]:
         try:
             result = extractor.extract(decode_html(page.html).text)
-        except Exception:  # noqa: BLE001 - GNE raises NoContentException and others: a zero
+        except Exception:  # GNE raises NoContentException and others: a zero
             return None, None, []
         return result.get("content"), result.get("publish_time"), (result.get("author") or "").split()
 
@@ -79,7 +79,7 @@ def score(pages: list[Page], runner: Runner) -> tuple[list[PageScore], float]:
         try:
             body, date, authors = runner(page)
             scores.append(score_page(page, body, date, authors))
-        except Exception as exc:  # noqa: BLE001 - reported as a crash, not a zero
+        except Exception as exc:  # reported as a crash, not a zero
             traceback.print_exc()
             scores.append(score_page(page, None, None, [], error=repr(exc)))
     return scores, time.perf_counter() - start

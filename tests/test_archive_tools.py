@@ -192,7 +192,7 @@ def test_wacz_of_chosen_files_includes_the_originals_of_their_revisits(tmp_path:
     assert response.body == b"<p>ok</p>" and response.status == 200
 
 
-def test_rechunked_page_is_a_revisit(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_rechunked_page_is_a_revisit(server, tmp_path: Path) -> None:
     host, target = "www.danfeng.gov.cn", "/info/1061/158790.htm"
     page = (SITES_DIR / host / "info/1061/158790.htm").read_bytes()
     server.add_route(host, target, body=page, chunked=1000)
@@ -290,7 +290,7 @@ def test_reextract_reproduces_every_demo_record_without_network(demo: CrawlOutpu
     assert "reextract/not_archived" not in stats
 
 
-def test_reextract_reads_revisits_with_their_originals_payloads(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_reextract_reads_revisits_with_their_originals_payloads(server, tmp_path: Path) -> None:
     crawl("chuzhou", server, tmp_path)
     crawl("chuzhou", server, tmp_path, "-s", "REFRESH=1")  # every page again: revisits
     first = read_jsonl(tmp_path / "articles" / "chuzhou.jsonl")

@@ -2,8 +2,8 @@
 
     .venv/bin/python tools/build_fixtures.py
 
-Each site is modeled on its capture (see crawler/fixtures/README.md): real hostnames and URL
-shapes, the page furniture the capture shows, and its artifacts. The output is committed as
+Each site is modeled on its capture (tools/fixtures/captured/; README.md, "The fixture sites"):
+real hostnames and URL shapes, the page furniture the capture shows, and its artifacts. The output is committed as
 package data; rerun this after changing a template or an article. Deterministic.
 """
 
@@ -13,12 +13,14 @@ import html
 import json
 import re
 import shutil
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import yaml
 
-from crawler.fixtures.server import FixtureServer
+from crawler.fixtures.server import file_for
 from crawler.testing.clones import clonify
 
 ROOT = Path(__file__).resolve().parent
@@ -62,7 +64,7 @@ class Site:
         self.dir.mkdir(parents=True)
 
     def file_for(self, target: str) -> str:
-        return FixtureServer._default_file(target)
+        return file_for(target)
 
     def article(self, target: str, text: str, **route: object) -> None:
         self.page(target, text, **route)
@@ -563,8 +565,6 @@ def mirror() -> list[dict]:
             site.page(target, listing(items[(n - 1) * per:n * per], base, n, pages, name))
 
     def newest(p: dict) -> str:
-        from datetime import datetime, timedelta, timezone
-        from email.utils import parsedate_to_datetime
         try:
             return parsedate_to_datetime(p["date"]).isoformat()
         except (TypeError, ValueError):

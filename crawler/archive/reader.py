@@ -58,7 +58,7 @@ def warc_files(source: Path | str) -> list[Path]:
     return sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc"))
 
 
-def _warcinfo_part_of(record) -> str | None:  # noqa: ANN001 - a warcio record
+def _warcinfo_part_of(record) -> str | None:
     for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
         name, _, value = line.partition(":")
         if name.strip() == "isPartOf":

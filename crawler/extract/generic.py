@@ -43,6 +43,7 @@ from crawler.extract.generic_body import (
     page_lines,
 )
 from crawler.extract.html import parse, strip_invisible, text_of, trafilatura_lines
+from crawler.text import HAN_BMP, HAN_CLASS
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
@@ -59,7 +60,7 @@ _META_DATES = ("article:published_time", "og:release_date", "datepublished", "pu
 _META_AUTHORS = ("author", "article:author", "citation_author", "citation_authors", "dc.creator",
                  "byl")
 # An official notice's signature: the issuing body (`吉林省人民政府`) above the date.
-_ISSUER = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(?:政府|委员会|办公室|办公厅|人民法院|检察院|"
+_ISSUER = re.compile(rf"[{HAN_BMP}（）()]{{2,30}}(?:政府|委员会|办公室|办公厅|人民法院|检察院|"
                      r"局|厅|委|部|院|会|中心|公司|协会|学会|集团|银行|大学|学院|学校|医院|党委|党组|"
                      r"指挥部|总队|支队|大队)")
 
@@ -230,7 +231,7 @@ def _trim(lines: list[str], keys: list[str]) -> tuple[list[str], list[str], list
 def _bare_name(text: str) -> str | None:
     """A line that is only a person's name or pen name, as printed under a headline."""
     text = text.strip()
-    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,4}", text) \
+    if re.fullmatch(rf"{HAN_CLASS}{{2,4}}|{HAN_CLASS}{{1,3}}·{HAN_CLASS}{{1,4}}", text) \
             and not is_outlet(text) and not is_ui_word(text):
         return text
     return None
@@ -240,7 +241,7 @@ def _bracketed_name(text: str) -> str | None:
     """`[ 黄宇 ] 来源：[ 国际金融报 ]`: a name in square brackets on an info line."""
     if not is_info_line(text):
         return None
-    match = re.search(r"[\[［]\s*([\u4e00-\u9fff]{2,4})\s*[\]］]", text)
+    match = re.search(rf"[\[［]\s*({HAN_CLASS}{{2,4}})\s*[\]］]", text)
     if match and not is_outlet(match.group(1)) and not is_ui_word(match.group(1)):
         return match.group(1)
     return None
@@ -293,7 +294,7 @@ def _linked_author(doc: etree._Element) -> str | None:
 
 def _meta_author(doc: etree._Element) -> str | None:
     for value in _meta(doc, _META_AUTHORS):
-        if re.fullmatch(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", value):  # `赵  培`
+        if re.fullmatch(rf"{HAN_CLASS}\s+{HAN_CLASS}", value):  # `赵  培`
             value = re.sub(r"\s+", "", value)
         if is_person_name(value):
             return value

@@ -8,13 +8,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.reextract.source import source_of
+from crawler.extensions import required
+from crawler.reextract.source import ArchiveSource
 
 
 class ArchiveDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.source = source_of(crawler)
+        self.source = required(crawler, ArchiveSource)
         self.stats = crawler.stats
 
     async def download_request(self, request: Request) -> Response:

@@ -50,10 +50,3 @@ class ArchiveSource:
     def response(self, record: ArchivedRecord) -> ArchivedResponse | None:
         return self.archive.response(record)
 
-
-def source_of(crawler: Crawler) -> ArchiveSource:
-    """The crawler's ArchiveSource extension; NotConfigured for a component that needs it."""
-    source = crawler.get_extension(ArchiveSource)
-    if source is None:
-        raise NotConfigured("the ArchiveSource extension is not enabled (scrapy reextract enables it)")
-    return source

@@ -1,4 +1,5 @@
-"""Start a spider from the archive's article captures instead of its start URLs."""
+"""Start a spider from the archive's article captures instead of its start URLs; stamp its
+items with the capture's time and locator."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.extensions import required
 from crawler.items import Article
-from crawler.reextract.source import ArchiveSource, source_of
+from crawler.reextract.source import ArchiveSource
 
 
 def fetched_at(warc_date: str) -> str:
@@ -26,7 +28,7 @@ class ArchivedStarts:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivedStarts:
-        return cls(source_of(crawler), crawler)
+        return cls(required(crawler, ArchiveSource), crawler)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[scrapy.Request]:
         spider = self.crawler.spider
@@ -39,8 +41,10 @@ class ArchivedStarts:
                                                          "archived_date": record.date})
 
     def _stamp(self, response: Response, item: Any) -> Any:
-        if isinstance(item, Article) and response.meta.get("archived_date"):
+        # The record of the capture, as the crawl that fetched it made it: its time, its locator.
+        if isinstance(item, Article) and "archived_date" in response.meta:
             item["fetched_at"] = fetched_at(response.meta["archived_date"])
+            item["warc"] = response.meta["warc"]
         return item
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:

@@ -52,7 +52,7 @@ class ArticleSpider(scrapy.Spider):
             canonical_url=canonical_url(response.url, host_aliases()),
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            warc=response.meta.get("warc"),
+            warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
             **fields,
         )
 
