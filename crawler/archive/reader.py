@@ -31,7 +31,7 @@ class ArchivedRecord:
     date: str
     record_id: str
     refers_to: str | None  # WARC-Refers-To: a revisit's original, a metadata record's response
-    part_of: str | None  # the file's warcinfo `isPartOf` (the spider that wrote it)
+    part_of: str  # the spider that wrote the file: its warcinfo's `isPartOf`, else its name's prefix
 
     @property
     def locator(self) -> Locator:
@@ -68,13 +68,13 @@ def _warcinfo_part_of(record) -> str | None:
 
 def scan(path: Path) -> Iterator[ArchivedRecord]:
     """Every record of one WARC file, in file order."""
-    part_of = None
+    part_of = path.name.split("-", 1)[0]  # `<spider>-...`, unless its warcinfo says otherwise
     with open(path, "rb") as fh:
         records = ArchiveIterator(fh, no_record_parse=True)
         for record in records:
             headers = record.rec_headers
             if record.rec_type == "warcinfo":
-                part_of = _warcinfo_part_of(record)
+                part_of = _warcinfo_part_of(record) or part_of
             offset = records.get_record_offset()
             records.read_to_end(record)
             yield ArchivedRecord(path, offset, records.get_record_length(), record.rec_type,
