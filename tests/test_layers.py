@@ -16,7 +16,7 @@ PACKAGE = REPO / "crawler"
 LAYERS = [
     {"text", "record", "urls"},
     {"sites"},
-    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs"},
+    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs", "discover"},
     {"state"},
     # The Scrapy shell.
     {"extensions"},

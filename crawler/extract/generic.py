@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
@@ -49,6 +49,7 @@ _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
 _URL_ONLY = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+/?\S*", re.A)
 _SENTENCE = re.compile(r"[，。；,]")
+_PROSE_MARK = re.compile(r"[，。！？；]|[.!?;](?:\s|$)")
 # How far from the body the headline and the page's furniture are looked for, in lines.
 _TITLE_REACH = 40
 _HEAD_LINES = 25
@@ -139,6 +140,7 @@ class Layout:
     end: int
     title_at: int | None
     title_keys: list[str]
+    main_keys: list[str] = field(default_factory=list)  # the likeliest forms (`og:title`, `<title>`)
 
     @property
     def head(self) -> list[str]:
@@ -206,7 +208,7 @@ def _layout(doc: etree._Element) -> Layout:
     keys = main + rest
     if title_at is not None:
         keys.append(_squeeze(lines[title_at].text))
-    return Layout(lines, start, end, title_at, keys)
+    return Layout(lines, start, end, title_at, keys, main)
 
 
 def _furniture_line(text: str, keys: list[str]) -> bool:
@@ -367,6 +369,36 @@ def _has_prose(lines: list[str]) -> bool:
     return any(_is_sentence(ln) for ln in lines)
 
 
+def _is_teaser_pair(link: Line, after: Line) -> bool:
+    """A headline link with a line of prose under it: one entry of a list of teasers."""
+    return (_links(link) and 6 <= link.chars <= 80 and after.link_chars == 0
+            and after.chars >= 15 and _SENTENCE.search(after.text) is not None)
+
+
+def page_signals(layout: Layout, body: list[str]) -> dict:
+    """What tells an article page from a listing (see `crawler.extract.kind`): how far above
+    the body its headline is printed, the page's text in and out of links, how much of the
+    body is sentences the page does not print as links, the teaser entries (a headline link,
+    prose under it) on the page, and whether the body is nothing but teasers."""
+    lines = layout.lines
+    linked = {_squeeze(ln.text) for ln in lines if _links(ln)}
+    gap = None
+    if layout.title_at is not None and _is_title_line(lines[layout.title_at], layout.main_keys):
+        gap = layout.start - layout.title_at
+    teasers = {i + 1 for i in range(len(lines) - 1) if _is_teaser_pair(lines[i], lines[i + 1])}
+    prose = [i for i in range(layout.start, layout.end) if _PROSE_MARK.search(lines[i].text) and not _links(lines[i])]
+    return {
+        "headline_gap": gap,
+        "link_chars": sum(ln.link_chars for ln in lines),
+        "text_chars": sum(ln.own_chars for ln in lines),
+        "story_links": sum(1 for ln in lines if _links(ln) and ln.chars >= 8),
+        "prose_chars": sum(len(_squeeze(t)) for t in body
+                           if _PROSE_MARK.search(t) and _squeeze(t) not in linked),
+        "teasers": len(teasers),
+        "teaser_body": bool(prose) and all(i in teasers for i in prose),
+    }
+
+
 def extract_generic(text: str, url: str) -> dict:
     doc = parse(text)
     layout = _layout(doc)
@@ -409,4 +441,5 @@ def extract_generic(text: str, url: str) -> dict:
         "body": "\n".join(furniture.lines),
         "images": [],
         "dropped": dropped + furniture.dropped + [("info", ln) for ln in head + tail],
+        "page": page_signals(layout, furniture.lines),
     }
