@@ -1,7 +1,7 @@
 """Generic extraction (pages of no known site) on real Chinese pages with hand-made gold.
 
 The data set is `zh-extraction-dev` under `--datasets` (default ../shared/datasets); the
-scoring is the data set's own (crawler/extract/generic_score.py, shared with
+scoring is the data set's own (tools/extraction_score.py, shared with
 scripts/score_extraction.py). The thresholds are the extraction issue's.
 """
 
@@ -22,7 +22,7 @@ from crawler.extract.fields import (
     posted_by,
 )
 from crawler.extract.generic_body import body_region, page_lines
-from crawler.extract.generic_score import (
+from tools.extraction_score import (
     Page,
     PageScore,
     bigram_f1,
