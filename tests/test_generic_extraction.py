@@ -22,6 +22,7 @@ from crawler.extract.fields import (
     posted_by,
 )
 from crawler.extract.generic_body import body_region, page_lines
+from crawler.extract.html import parse
 from tools.extraction_score import (
     Page,
     PageScore,
@@ -32,7 +33,6 @@ from tools.extraction_score import (
     score_page,
     summarize,
 )
-from crawler.extract.html import parse
 
 DATASET = "zh-extraction-dev"
 
