@@ -20,6 +20,7 @@ from lxml import etree
 from crawler.extract.cleanup import is_copyright, is_share, take_furniture
 from crawler.extract.fields import (
     byline_names,
+    dateline_byline,
     dateline_source,
     editor_names,
     find_authors,
@@ -33,6 +34,7 @@ from crawler.extract.fields import (
     is_ui_word,
     name_value,
     posted_by,
+    trailing_byline,
 )
 from crawler.extract.generic_body import (
     Line,
@@ -217,7 +219,9 @@ def _furniture_line(text: str, keys: list[str]) -> bool:
 def _trim(lines: list[str], keys: list[str]) -> tuple[list[str], list[str], list[str]]:
     """Take the headline, info lines, bylines and dates off the top of the body (above its
     first sentence) and info lines off its bottom: (head, body, tail)."""
-    first = next((i for i, ln in enumerate(lines) if _is_sentence(ln)), len(lines))
+    # The headline may read as a sentence (`午间公告：……项目；……项目`): it is not the text's first.
+    first = next((i for i, ln in enumerate(lines) if _is_sentence(ln) and _squeeze(ln) not in keys),
+                 len(lines))
     head = [ln for ln in lines[:first] if _furniture_line(ln, keys)]
     lines = [ln for ln in lines[:first] if ln not in head] + lines[first:]
     tail: list[str] = []
@@ -298,6 +302,39 @@ def _meta_author(doc: etree._Element) -> str | None:
         if is_person_name(value):
             return value
     return None
+
+
+# How far into the text from either end a byline of its own line is looked for, in lines;
+# and how near the end a paragraph signed in brackets ends the article.
+_BYLINE_REACH = 6
+_SIGNED_REACH = 3
+
+
+def _body_bylines(lines: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Bylines inside the text: a dateline's (`新华社巴黎12月9日电（记者唐霁）`, kept in the
+    text), bylines on lines of their own near either end (`《棱镜》作者 周纯`, taken out), and a
+    paragraph signed in brackets near the end (`……换新iPhone。(李楠)`: the article ends there,
+    what follows is the site's). (lines, authors, dropped)."""
+    authors = [n for ln in lines[:2] for n in dateline_byline(ln)]
+    kept: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        near_end = i >= len(lines) - _BYLINE_REACH
+        if (i < _BYLINE_REACH or near_end) and not _is_sentence(line):
+            names = byline_names(line)
+            if names:
+                authors += names
+                dropped.append(("byline", line))
+                continue
+        kept.append(line)
+    for i in range(len(kept) - 1, max(-1, len(kept) - 1 - _SIGNED_REACH), -1):
+        split = trailing_byline(kept[i])
+        if split and i < len(kept) - 1:
+            dropped += [("trailer", ln) for ln in kept[i + 1:]]
+            kept[i:] = [split[0]] if split[0] else []
+            authors += split[1]
+            break
+    return kept, list(dict.fromkeys(authors)), dropped
 
 
 def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: list[str],
@@ -388,6 +425,9 @@ def extract_generic(text: str, url: str) -> dict:
         lines = trafilatura_lines(text, url) or lines
     head, lines, tail = _trim(lines, layout.title_keys)
     furniture = take_furniture(lines, title=title)
+    furniture.lines, body_authors, in_body = _body_bylines(furniture.lines)
+    furniture.authors = list(dict.fromkeys(furniture.authors + body_authors))
+    furniture.dropped += in_body
 
     editors = furniture.editors or [n for t in layout.head + head + tail + layout.tail
                                     for n in find_editors(t)]
