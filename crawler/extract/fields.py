@@ -520,6 +520,42 @@ def find_year_month(text: str) -> str | None:
     return None
 
 
+# A date printed without its year (`发布时间：10-08 12:00`, `发表于 09月30日 22:46`) or with two
+# digits of it (`发布时间：18-03-08 23:16`), behind a label that says it is the article's.
+_PARTIAL_DATE = re.compile(
+    any_kw("发布时间", "发表时间", "发布日期", "发表日期", "发表于", "发布于", "时间", "日期")
+    + r"\s*[:：]?\s*(?:(?P<y>\d{2})[-/.])?(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2}?)\s*日?"
+    r"\s*(?:(?P<H>\d{1,2})[:：](?P<M>\d{2}))?(?![\d\-/.])")
+
+
+def find_partial_date(text: str) -> tuple[int | None, int, int, str | None] | None:
+    """(year or None, month, day, "HH:MM" or None) of a date printed without a full year."""
+    for match in _PARTIAL_DATE.finditer(text or ""):
+        year = 2000 + int(match["y"]) if match["y"] else None
+        month, day = int(match["m"]), int(match["d"])
+        if not _valid(year or 2000, month, day):
+            continue
+        clock = None
+        if match["H"] and int(match["H"]) < 24 and int(match["M"]) < 60:
+            clock = f"{int(match['H']):02d}:{match['M']}"
+        return year, month, day, clock
+    return None
+
+
+def complete_date(partial: tuple[int | None, int, int, str | None], known: list[str]) -> str | None:
+    """A partial date made whole: its own two-digit year, else the year of a full date the page
+    gives elsewhere (`<meta>`, scripts) on the same month and day; None where none agrees."""
+    year, month, day, clock = partial
+    if year is None:
+        year = next((int(k[:4]) for k in known if k[5:10] == f"{month:02d}-{day:02d}"), None)
+    if year is None:
+        return None
+    if clock is None:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    hour, minute = map(int, clock.split(":"))
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).isoformat()
+
+
 # --- info lines ----------------------------------------------------------------------------
 
 # The labelled fields of a page's info line (`2020-02-10 10:19 来源：安徽日报 编辑：张三`).
@@ -535,11 +571,16 @@ _URLISH = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.A)
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[AP]M)?", re.I)
 
 
+# A number on its own: how often the page was read, shared, commented on.
+_COUNT = re.compile(r"(?<!\S)\d+(?!\S)")
+
+
 def info_residue(line: str) -> str:
     """What is left of a line once its dates, labelled fields, times, URLs and info-bar words
     are taken out: nothing much, on a page's info line."""
     text = line
-    for pattern in (*_DATE_PATTERNS, _YEAR_LAST, _YEAR_MONTH, _INFO_FIELD, _URLISH, _TIME, _INFO_WORDS):
+    for pattern in (*_DATE_PATTERNS, _YEAR_LAST, _YEAR_MONTH, _INFO_FIELD, _URLISH, _TIME, _INFO_WORDS,
+                    _COUNT):
         text = pattern.sub(" ", text)
     # Private-use characters too: what a GBK page's user-defined bytes decode to, usually a
     # decorative space in the site's font.

@@ -13,19 +13,24 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
 from crawler.extract.cleanup import is_copyright, is_share, take_furniture
 from crawler.extract.fields import (
+    SHANGHAI,
+    any_kw,
     byline_names,
+    complete_date,
     dateline_byline,
     dateline_source,
     editor_names,
     find_authors,
     find_datetime,
     find_editors,
+    find_partial_date,
     find_source,
     find_year_month,
     is_info_line,
@@ -57,7 +62,18 @@ _TAIL_LINES = 8
 _META_DATES = ("article:published_time", "og:release_date", "datepublished", "pubdate",
                "publishdate", "publish_date", "publishtime", "citation_publication_date",
                "citation_date", "dc.date", "dc.date.issued", "dcterms.issued",
-               "prism.publicationdate", "date")
+               "prism.publicationdate", "date", "firstpublishedtime")
+# What a page says it was last changed: not its publication, but it gives a year to a date
+# printed without one.
+_META_UPDATED = ("dateupdate", "datemodified", "article:modified_time", "og:updated_time",
+                 "lastmodified", "last-modified", "modified")
+# Publication times in a page's scripts and JSON-LD (`"datePublished": "…"`, `"pubtime": "…"`,
+# `publish_time = 1581517074`).
+_SCRIPT_DATE = re.compile(
+    r"""["']?\b(?:date_?published|pub_?date|pub_?time|publish_?(?:date|time)|release_?(?:date|time)|"""
+    r"""first_?published_?time)["']?\s*[:=]\s*["']?([^"',;}\n]{8,40})""", re.I)
+# A line whose date says when the page was changed, not published.
+_UPDATED = re.compile(any_kw("最后更新", "更新时间", "更新于", "更新", "修改时间", "最后修改", "编辑于"))
 _META_AUTHORS = ("author", "article:author", "citation_author", "citation_authors", "dc.creator",
                  "byl")
 # An official notice's signature: the issuing body (`吉林省人民政府`) above the date.
@@ -371,12 +387,55 @@ def _dated_link(line: Line) -> bool:
     return line.link_chars > 0 and _LIST_DATE.search(line.text) is not None
 
 
+_PIECES = re.compile(r"(?<!\d)((?:19|20)\d\d)\s+(\d{1,2})[/-](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?(?!\d)")
+
+
+def _date_in_pieces(lines: list[str]) -> str | None:
+    """A date whose year, month/day and time are printed apart (`2019` `09/07` `19:02`)."""
+    short = [ln for ln in lines if len(ln) <= 12]
+    match = _PIECES.search(" ".join(short))
+    if not match:
+        return None
+    y, m, d, hh, mm = match.groups()
+    return find_datetime(f"{y}-{m}-{d}" + (f" {hh}:{mm}" if hh else ""))
+
+
+def _script_dates(doc: etree._Element) -> list[str]:
+    """Publication times a page's scripts give (JSON-LD, a page's data object), in page order."""
+    found = []
+    for script in doc.iter("script"):
+        for match in _SCRIPT_DATE.finditer(script.text or ""):
+            value = match.group(1).strip()
+            if re.fullmatch(r"1\d{9}", value):  # seconds since 1970
+                value = datetime.fromtimestamp(int(value), SHANGHAI).isoformat()
+            value = find_datetime(value)
+            if value:
+                found.append(value)
+    return found
+
+
 def _published(layout: Layout, head: list[str], tail: list[str], body: list[str],
                doc: etree._Element, url: str) -> str | None:
-    """The date printed nearest above the text; else a signed notice's date, the `<meta>`
-    date, the URL's, one printed just above the headline, one after the text, the page's first."""
-    for text in reversed(layout.head + head):
+    """The date printed nearest above the text (one printed without its year takes it from a
+    date the page gives elsewhere on the same day); else a signed notice's date, the `<meta>`
+    date, the time the page says it was updated, the URL's, one printed just above
+    the headline, one after the text, the page's first, the scripts'."""
+    updated: str | None = None
+    partial = None
+    # The lines of the text above its first sentence: where a page without an info bar dates it.
+    lead = body[:next((i for i, ln in enumerate(body) if _is_sentence(ln)), len(body))]
+    for text in reversed(layout.head + head + lead):
         value = find_datetime(text) or find_year_month(text)
+        if value and _UPDATED.search(text):
+            updated = updated or value
+        elif value:
+            return value
+        else:
+            partial = partial or find_partial_date(text)
+    scripts = _script_dates(doc)
+    if partial:
+        known = [d for d in map(find_datetime, _meta(doc, _META_DATES + _META_UPDATED)) if d]
+        value = complete_date(partial, known + scripts + ([_url_date(url)] if _url_date(url) else []))
         if value:
             return value
     _, signed = _signature(body[-3:] + tail + layout.tail[:4])
@@ -385,6 +444,12 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
     for value in _meta(doc, _META_DATES):
         if find_datetime(value):
             return find_datetime(value)
+    # A date set in pieces on lines of their own above the text (`2019` `09/07` `19:02`).
+    value = _date_in_pieces([*layout.head, *head, *lead])
+    if value:
+        return value
+    if updated:
+        return updated
     if _url_date(url):
         return _url_date(url)
     for text in reversed(layout.above_title):
@@ -395,8 +460,10 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
         value = find_datetime(text) or find_year_month(text)
         if value:
             return value
-    # Last, the first full date on the page, not counting lists of other articles.
-    return find_datetime("\n".join(ln.text for ln in layout.lines if not _dated_link(ln)))
+    # The first full date on the page, not counting lists of other articles; last, what the
+    # page's scripts say.
+    first = find_datetime("\n".join(ln.text for ln in layout.lines if not _dated_link(ln)))
+    return first or (scripts[0] if scripts else None)
 
 
 def _has_prose(lines: list[str]) -> bool:
