@@ -68,7 +68,7 @@ COLON = r"\s*[:：]?\s*"
 # slash is read apart (_SLASH_ROLE).
 AUTHOR_ROLES = ("本报记者", "本报通讯员", "特约记者", "见习记者", "实习记者", "记者", "通讯员",
                 "实习生", "特约通讯员", "作者", "撰文", "文/图", "摄影", "执笔人", "执笔", "撰稿",
-                "撰稿人", "采写", "评论员", "编译")
+                "撰稿人", "采写", "评论员", "编译", "发言人")
 EDITOR_ROLES = ("责任编辑", "责编", "编辑", "初审", "复审", "终审", "审核", "审校", "校对", "美编",
                 "值班编辑", "主编", "监制", "编审", "统筹")
 _AUTHOR_ROLE = any_kw(*AUTHOR_ROLES)
@@ -293,6 +293,24 @@ def posted_by(text: str) -> str | None:
     return None
 
 
+# The credit line of a WeChat article, as pages that repost one keep it: `原创 kingname 未闻Code
+# 前天`, `原创： 路闻卓立编译 人民币交易与研究`: the author, then the account.
+_ORIGINAL = re.compile(r"^\s*" + kw("原创") + r"\s*[:：]?\s+(\S{2,20})\s+\S")
+
+
+def original_author(text: str) -> str | None:
+    """The author a `原创` credit line names."""
+    match = _ORIGINAL.match(text)
+    if not match or len(text) > 40:
+        return None
+    token = match.group(1)
+    deed = _DEED_SUFFIX.search(token)
+    if deed and deed.start() >= 2:
+        token = token[:deed.start()]
+    names = name_value(token)
+    return names[0] if len(names) == 1 else None
+
+
 # Words that stand alone on a page's toolbars and labels, or name no one (`本文`, `网友`),
 # and look like a two- or three-character name.
 _UI_WORDS = {
@@ -303,7 +321,8 @@ _UI_WORDS = {
     "通讯员", "发布时间", "导读", "导语", "摘要", "提要", "编者按", "前言", "引言", "简介", "快讯",
     "独家", "原创", "转载", "专稿", "本文", "此文", "该文", "文章", "网友", "楼主", "匿名", "游客",
     "佚名", "未知", "不详", "管理员", "本站", "本网", "本报", "小编", "最新文章", "相关文章", "热门文章",
-    "今天", "昨天", "前天", "刚刚", "打印本页", "关闭窗口", "关闭本页", "打印此文", "收藏本页", "关注", "已关注", "粉丝", "私信", "整理", "综合", "编译", "摄影",
+    "今天", "昨天", "前天", "刚刚", "打印本页", "关闭窗口", "关闭本页", "打印此文", "收藏本页",
+    "网络", "互联网", "网络整理", "综合整理", "本站整理", "小编整理", "网友整理", "综合报道", "网络转载", "关注", "已关注", "粉丝", "私信", "整理", "综合", "编译", "摄影",
 }
 
 

@@ -38,6 +38,7 @@ from crawler.extract.fields import (
     is_person_name,
     is_ui_word,
     name_value,
+    original_author,
     posted_by,
     trailing_byline,
 )
@@ -178,6 +179,15 @@ class Layout:
                 if _is_title_line(self.lines[i - 1], self.title_keys) and not _links(self.lines[i])]
 
     @property
+    def posters(self) -> list[str]:
+        """Lines right under a printing of the headline with a date under them: where blogs and
+        self-media pages name who posted (`体育教科书` over `发布时间：18-03-08 23:16`)."""
+        last = min(self.start + 5, self.end)
+        return [self.lines[i].text for i in range(max(1, self.start - _HEAD_LINES), last - 1)
+                if _is_title_line(self.lines[i - 1], self.title_keys) and not _links(self.lines[i])
+                and _dated(self.lines[i + 1].text)]
+
+    @property
     def tail(self) -> list[str]:
         """The lines after the body, up to the comments, a list of other articles, a date."""
         out: list[str] = []
@@ -247,6 +257,16 @@ def _trim(lines: list[str], keys: list[str]) -> tuple[list[str], list[str], list
     return head, lines, tail
 
 
+def _dated(text: str) -> bool:
+    return find_datetime(text) is not None or find_partial_date(text) is not None
+
+
+def _handle(text: str) -> str | None:
+    """A line that is only a name or a handle (`八卦大相公`, `IT之家`), no outlet or toolbar word."""
+    names = name_value(text) if len(text) <= 10 else []
+    return names[0] if len(names) == 1 and not is_outlet(names[0]) else None
+
+
 def _bare_name(text: str) -> str | None:
     """A line that is only a person's name or pen name, as printed under a headline."""
     text = text.strip()
@@ -271,7 +291,7 @@ def _names_in(lines: list[str]) -> list[str]:
     names: list[str] = []
     for text in lines:
         names += byline_names(text) or find_authors(text)
-        names += [n for n in (posted_by(text), _bracketed_name(text)) if n]
+        names += [n for n in (posted_by(text), _bracketed_name(text), original_author(text)) if n]
     return names
 
 
@@ -359,6 +379,7 @@ def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: lis
     # Bylines and author fields in the body and the info bar; a name alone under a headline.
     names = body_authors + _names_in(layout.head + head)
     names += [n for n in map(_bare_name, layout.under_title) if n]
+    names += [n for n in map(_handle, layout.posters) if n]
     if names:
         return list(dict.fromkeys(names))
     after = tail + layout.tail
