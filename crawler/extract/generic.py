@@ -315,6 +315,8 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
 
 def _author_page(href: str) -> bool:
     """A link to an author's own page: WordPress's `?author=12`, `/author/slug/`."""
+    if "author" not in href:
+        return False
     parts = urlsplit(href)
     return list(parse_qs(parts.query)) == ["author"] or re.search(r"/author/[^/]+/?$", parts.path) is not None
 
@@ -453,10 +455,10 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
             return value
         else:
             partial = partial or find_partial_date(text)
-    scripts = _script_dates(doc)
     if partial:
         known = [d for d in map(find_datetime, _meta(doc, _META_DATES + _META_UPDATED)) if d]
-        value = complete_date(partial, known + scripts + ([_url_date(url)] if _url_date(url) else []))
+        known += _script_dates(doc) + ([_url_date(url)] if _url_date(url) else [])
+        value = complete_date(partial, known)
         if value:
             return value
     _, signed = _signature(body[-3:] + tail + layout.tail[:4])
@@ -484,7 +486,7 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
     # The first full date on the page, not counting lists of other articles; last, what the
     # page's scripts say.
     first = find_datetime("\n".join(ln.text for ln in layout.lines if not _dated_link(ln)))
-    return first or (scripts[0] if scripts else None)
+    return first or next(iter(_script_dates(doc)), None)
 
 
 def _has_prose(lines: list[str]) -> bool:

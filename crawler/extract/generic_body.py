@@ -121,11 +121,15 @@ def page_lines(root: etree._Element) -> list[Line]:
     return lines
 
 
+_WRAPPED = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
 def _join_wrapped(text: str) -> str:
     """Source line breaks inside a paragraph: nothing between two Chinese characters (the
     page was wrapped by hand), a space elsewhere, as a browser shows them."""
-    text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
-    return text.replace("\n", " ")
+    if "\n" not in text:
+        return text
+    return _WRAPPED.sub("", text).replace("\n", " ")
 
 
 def is_end_heading(text: str) -> bool:

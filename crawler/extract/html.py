@@ -55,8 +55,8 @@ def strip_invisible(root: etree._Element) -> None:
     """Remove scripts, styles and elements hidden with inline CSS (where clones hide spam)."""
     for el in list(root.iter(*_INVISIBLE)):
         remove(el)
-    for el in list(root.iter()):
-        if isinstance(el.tag, str) and _HIDDEN.search(el.get("style") or ""):
+    for el in root.xpath(".//*[@style]"):
+        if _HIDDEN.search(el.get("style")):
             remove(el)
     for el in list(root.iter(etree.Comment)):
         remove(el)
