@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.dedupe import DedupeConfig, Deduper  # noqa: E402
-from crawler.state import open_store  # noqa: E402
+from crawler.dedupe import DedupeConfig, Deduper
+from crawler.state import open_store
 
 
 def main() -> None:

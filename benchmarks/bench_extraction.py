@@ -31,12 +31,12 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler.fixtures import FixtureServer
+from crawler.fixtures.server import fixture_hosts, sites_root
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from crawler.fixtures import FixtureServer  # noqa: E402
-from crawler.fixtures.server import fixture_hosts, sites_root  # noqa: E402
-
 DEFAULT_PAGES = ROOT.parent / "shared" / "datasets" / "zh-extraction-dev"
 
 # Run in a child process with the version under test first on sys.path: one timed round

@@ -1,24 +1,10 @@
-"""The article record (see DESIGN.md), as a Scrapy item."""
+"""The article record (crawler.record) as a Scrapy item: one field per record field."""
 
 import scrapy
 
+from crawler.record import FIELDS
 
-class Article(scrapy.Item):
-    id = scrapy.Field()
-    url = scrapy.Field()
-    canonical_url = scrapy.Field()
-    site = scrapy.Field()
-    fetched_at = scrapy.Field()
-    title = scrapy.Field()
-    subtitle = scrapy.Field()
-    published = scrapy.Field()
-    authors = scrapy.Field()
-    editors = scrapy.Field()
-    source = scrapy.Field()
-    section = scrapy.Field()
-    body = scrapy.Field()
-    images = scrapy.Field()
-    original = scrapy.Field()
-    normalization = scrapy.Field()
-    dedupe = scrapy.Field()
-    warc = scrapy.Field()
+# Built from the record's one definition, so the two cannot drift apart.
+Article = type(scrapy.Item)("Article", (scrapy.Item,), {
+    "__module__": __name__, "__doc__": "An article record (see crawler.record.ArticleRecord).",
+    **{name: scrapy.Field() for name in FIELDS}})

@@ -46,6 +46,9 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    # The crawl's services, found by the components with crawler.get_extension().
+    "crawler.extensions.state.CrawlState": 10,
+    "crawler.extensions.archive.WarcArchive": 20,  # with WARC_ENABLED
     "crawler.extensions.lock.SpiderLock": 100,
     "crawler.extensions.runreport.RunReport": 510,
     "crawler.extensions.progress.Progress": 520,
@@ -63,6 +66,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.known.KnownArticlesMiddleware": 50,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
+}
+
+SPIDER_MIDDLEWARES = {
+    # Items get the WARC locator of their own response's record.
+    "crawler.spidermiddlewares.warc.WarcLocatorMiddleware": 950,
 }
 
 ITEM_PIPELINES = {

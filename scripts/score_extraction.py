@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.extract import extract_article  # noqa: E402
-from crawler.extract.decode import decode_html  # noqa: E402
-from tools.extraction_score import (  # noqa: E402
+from crawler.extract import extract_article
+from crawler.extract.decode import decode_html
+from tools.extraction_score import (
     Page,
     PageScore,
     Summary,
@@ -81,7 +81,7 @@ def gne_runner() -> Runner | None:
     def run_gne(page: Page) -> Result:
         try:
             result = extractor.extract(decode_html(page.html).text)
-        except Exception:  # noqa: BLE001 - GNE raises NoContentException and others: a zero
+        except Exception:  # GNE raises NoContentException and others: a zero
             return Result()
         return Result(result.get("content"), result.get("publish_time"),
                       (result.get("author") or "").split(), title=result.get("title"))
@@ -100,7 +100,7 @@ def score(pages: list[Page], runner: Runner) -> tuple[list[PageScore], float, bo
             reads_editors = reads_editors or got.editors is not None
             scores.append(score_page(page, got.body, got.date, got.authors,
                                      editors=got.editors, title=got.title))
-        except Exception as exc:  # noqa: BLE001 - reported as a crash, not a zero
+        except Exception as exc:  # reported as a crash, not a zero
             traceback.print_exc()
             scores.append(score_page(page, None, None, [], error=repr(exc)))
     return scores, time.perf_counter() - start, reads_editors

@@ -57,7 +57,7 @@ def warcio_check(paths: list[Path]) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def crawl(spider: str, server, out: Path, *extra: str) -> CrawlOutput:  # noqa: ANN001
+def crawl(spider: str, server, out: Path, *extra: str) -> CrawlOutput:
     result = run_scrapy("crawl", spider, "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={out}",
                         *FAST, *extra)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -73,7 +73,7 @@ def test_every_demo_warc_passes_warcio_check(demo: CrawlOutput) -> None:
     assert "digest pass" in result.stdout and "fail" not in result.stdout.replace("digest pass", "")
 
 
-def test_every_fetch_is_archived_as_sent(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_every_fetch_is_archived_as_sent(server, tmp_path: Path) -> None:
     crawl("ahcaijing", server, tmp_path / "a")
     crawl("huainan", server, tmp_path / "h")
     for out, host_prefix in ((tmp_path / "a", "ahcaijing"), (tmp_path / "h", "huainannet")):
@@ -124,7 +124,7 @@ def test_request_and_response_are_linked_and_located(demo: CrawlOutput) -> None:
         assert locator["record_id"].encode() in data
 
 
-def test_headers_as_sent_and_chunked_bodies(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_headers_as_sent_and_chunked_bodies(server, tmp_path: Path) -> None:
     host = "www.danfeng.gov.cn"
     page = (SITES_DIR / host / "info/1061/158790.htm").read_bytes()
     server.add_route(host, "/info/1061/158790.htm", body=page, chunked=True,
@@ -143,7 +143,7 @@ def test_headers_as_sent_and_chunked_bodies(server, tmp_path: Path) -> None:  # 
     assert out.items("danfeng")
 
 
-def test_second_crawl_writes_revisits(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_second_crawl_writes_revisits(server, tmp_path: Path) -> None:
     crawl("chuzhou", server, tmp_path)
     seen = {r["file"] for r in records(tmp_path)}
     # A scheduled run: listings fetched again (unchanged: revisits), known articles not at all.
@@ -165,7 +165,7 @@ def test_second_crawl_writes_revisits(server, tmp_path: Path) -> None:  # noqa: 
     assert warcio_check(sorted((tmp_path / "warc").glob("*.warc.gz"))).returncode == 0
 
 
-def test_sigkill_mid_crawl_then_recovery(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sigkill_mid_crawl_then_recovery(server, tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     env = {**os.environ}
     proc = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "huainan", "-s", f"FIXTURE_SERVER={server.address}",
@@ -276,7 +276,25 @@ def test_pywb_replays_archived_pages(demo: CrawlOutput, tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
-def test_archiving_can_be_turned_off(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_archiving_can_be_turned_off(server, tmp_path: Path) -> None:
     out = crawl("chuzhou", server, tmp_path, "-s", "WARC_ENABLED=0")
     assert out.items("chuzhou") and not (tmp_path / "warc").exists()
     assert all(item["warc"] is None for item in out.items("chuzhou"))
+
+
+def test_redirected_article_points_at_its_own_record(server, tmp_path: Path) -> None:
+    """An article reached through a 302 carries the locator of the final response's record."""
+    host = "www.danfeng.gov.cn"
+    server.add_route(host, "/xwzx/xzdt.htm", body='<html><head><meta charset="utf-8"></head><body>'
+                     '<a href="/info/1061/9000010.htm">moved</a></body></html>')
+    server.add_route(host, "/xwzx/bmdt.htm", status=404)
+    server.add_route(host, "/info/1061/9000010.htm", status=302,
+                     headers=[("Location", "https://www.danfeng.gov.cn/info/1061/158790.htm")])
+    [item] = crawl("danfeng", server, tmp_path).stories("danfeng")
+    assert item["url"] == "https://www.danfeng.gov.cn/info/1061/158790.htm"
+    by_id = {r["id"]: r for r in records(tmp_path)}
+    hop = next(r for r in by_id.values() if r["type"] == "response" and r["uri"].endswith("9000010.htm"))
+    assert hop["raw_head"].split(b"\r\n", 1)[0].split()[1] == b"302"
+    record = by_id[item["warc"]["record_id"]]
+    assert record["uri"] == item["url"] and record["type"] == "response"
+    assert record["raw_head"].split(b"\r\n", 1)[0].split()[1] == b"200"

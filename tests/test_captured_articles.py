@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from crawler.normalize import normalize_text
+from crawler.sites import SITES
 
 CAPTIONS_004 = [
     "夏岗社区防疫工作推进会", "帮助入户宣传", "泉阳社区为居家隔离家庭打扫隔离住处", "志愿者入户宣传",
@@ -90,21 +91,25 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def captured_item(demo, spider: str) -> dict:  # noqa: ANN001
+def captured_item(demo, spider: str) -> dict:
     items = {item["url"]: item for item in demo.items(spider)}
     url = CAPTURED[spider]["url"]
     assert url in items, f"{spider} did not yield {url}; it yielded {sorted(items)}"
     return items[url]
 
 
-def norm(value):  # noqa: ANN001, ANN201
+def norm(value):
     if isinstance(value, list):
         return [normalize_text(v) for v in value]
     return normalize_text(value) if value else value
 
 
+def test_every_site_has_its_capture() -> None:
+    assert set(CAPTURED) == set(SITES)
+
+
 @pytest.mark.parametrize("spider", sorted(CAPTURED))
-def test_fields_are_what_the_capture_gives(demo, spider: str) -> None:  # noqa: ANN001
+def test_fields_are_what_the_capture_gives(demo, spider: str) -> None:
     item = captured_item(demo, spider)
     want = CAPTURED[spider]
     assert item["original"]["title"] == want["title"]  # exactly as the page printed it
@@ -116,7 +121,7 @@ def test_fields_are_what_the_capture_gives(demo, spider: str) -> None:  # noqa: 
 
 
 @pytest.mark.parametrize("spider", sorted(CAPTURED))
-def test_body_holds_the_article_and_no_furniture(demo, spider: str) -> None:  # noqa: ANN001
+def test_body_holds_the_article_and_no_furniture(demo, spider: str) -> None:
     item = captured_item(demo, spider)
     want = CAPTURED[spider]
     for body, first, last, absent in (
@@ -132,13 +137,13 @@ def test_body_holds_the_article_and_no_furniture(demo, spider: str) -> None:  # 
             assert caption not in lines, f"caption {caption!r} left in the body"
 
 
-def test_captions_go_to_images(demo) -> None:  # noqa: ANN001
+def test_captions_go_to_images(demo) -> None:
     item = captured_item(demo, "chuzhou")
     assert [image["caption"] for image in item["images"]] == CAPTIONS_004
     assert all(image["url"].startswith("http://szbk.chuzhou.cn/czrb/pc/images/") for image in item["images"])
 
 
-def test_proxied_images_keep_their_original_urls(demo) -> None:  # noqa: ANN001
+def test_proxied_images_keep_their_original_urls(demo) -> None:
     item = captured_item(demo, "qutoutiao")
     urls = [image["url"] for image in item["images"]]
     assert urls == [f"http://static.1sapp.com/qupost/images/2022/04/03/{n}.jpg"
@@ -146,7 +151,7 @@ def test_proxied_images_keep_their_original_urls(demo) -> None:  # noqa: ANN001
                               "1648958008441453771")]
 
 
-def test_series_line_and_kicker_are_the_subtitle(demo) -> None:  # noqa: ANN001
+def test_series_line_and_kicker_are_the_subtitle(demo) -> None:
     item = captured_item(demo, "huainan")
     assert item["subtitle"] == norm("淮南新冠肺炎疫情防控阻擊戰(zhàn)系列報道⑦城市社區(qū)篇\n"
                                      "最強動員 最嚴管控 最大合力 最暖關(guān)懷——")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import CrawlOutput, read_jsonl, run_scrapy, site_config
 
+from crawler.fixtures import fixture_hosts
 from crawler.sites import SITES
 
 CLONE_HOST = "news.clone-farm.example"
@@ -16,8 +17,6 @@ def articles_of(hosts: list[str]) -> set[str]:
 
 
 def fixture_hosts_of(spider: str) -> list[str]:
-    from crawler.fixtures import fixture_hosts
-
     return [h for h in fixture_hosts() if SITES[spider].owns(f"http://{h}/")]
 
 
@@ -61,7 +60,7 @@ def test_robots_txt_is_obeyed(demo: CrawlOutput) -> None:
     assert stats.get("robotstxt/response_status_count/200", 0) >= 1
 
 
-def test_a_bad_day_on_a_site(server, tmp_path) -> None:  # noqa: ANN001
+def test_a_bad_day_on_a_site(server, tmp_path) -> None:
     """404, 500, a timeout, an empty page, a page with no article, a robots-disallowed article:
     each counted, and the good article next to them still archived."""
     host = "www.danfeng.gov.cn"

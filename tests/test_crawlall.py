@@ -18,7 +18,7 @@ from test_archive import records, warcio_check
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=1"]
 
 
-def crawlall(server, out: Path, *args: str) -> subprocess.CompletedProcess:  # noqa: ANN001
+def crawlall(server, out: Path, *args: str) -> subprocess.CompletedProcess:
     return run_scrapy("crawlall", *args, "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={out}",
                       *FAST, timeout=300)
 
@@ -32,7 +32,7 @@ def summary(out: Path) -> dict:
     return json.loads(sorted((out / "reports").glob("crawlall-*.json"))[-1].read_text("utf-8"))
 
 
-def test_runs_after_runs_and_a_new_article(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_runs_after_runs_and_a_new_article(server, tmp_path: Path) -> None:
     first = crawlall(server, tmp_path)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     before = exported(tmp_path)
@@ -66,7 +66,7 @@ def test_runs_after_runs_and_a_new_article(server, tmp_path: Path) -> None:  # n
     assert report["articles"]["exported"] == 1 and report["articles"]["already_archived"] == 4
 
 
-def test_a_site_whose_template_changed_fails_the_run(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_site_whose_template_changed_fails_the_run(server, tmp_path: Path) -> None:
     # 丹凤县 moves to a page that draws the article with JavaScript: nothing to extract.
     host = "www.danfeng.gov.cn"
     for url in json.loads((SITES_DIR / host / "_site.json").read_text("utf-8"))["articles"]:
@@ -81,7 +81,7 @@ def test_a_site_whose_template_changed_fails_the_run(server, tmp_path: Path) -> 
     assert read_jsonl(tmp_path / "articles" / "chuzhou.jsonl")  # the other site ran as usual
 
 
-def test_an_overlapping_run_skips_the_locked_spider(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_an_overlapping_run_skips_the_locked_spider(server, tmp_path: Path) -> None:
     (tmp_path / "locks").mkdir()
     with open(tmp_path / "locks" / "chuzhou.lock", "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another run is crawling chuzhou
@@ -94,7 +94,7 @@ def test_an_overlapping_run_skips_the_locked_spider(server, tmp_path: Path) -> N
     assert len(read_jsonl(tmp_path / "articles" / "qutoutiao.jsonl")) == 4
 
 
-def test_killed_and_started_again_archives_what_an_uninterrupted_run_does(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_killed_and_started_again_archives_what_an_uninterrupted_run_does(server, tmp_path: Path) -> None:
     sites = ["huainan", "chuzhou", "ahcaijing"]
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     assert crawlall(server, whole, *sites).returncode == 0
@@ -121,7 +121,7 @@ def test_killed_and_started_again_archives_what_an_uninterrupted_run_does(server
     assert len(responses) == len(set(responses))
 
 
-def test_progress_is_logged(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_progress_is_logged(server, tmp_path: Path) -> None:
     result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
                         "-s", "PROGRESS_INTERVAL=0.5", "-s", "DOWNLOAD_DELAY=0.3", "-s", "AUTOTHROTTLE_ENABLED=0")
     assert result.returncode == 0

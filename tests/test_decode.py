@@ -10,7 +10,7 @@ from conftest import SITES_DIR, CrawlOutput
 from crawler.extract.decode import decode_html, header_charset, meta_charset
 
 
-def fetch(server, host: str, path: str) -> tuple[dict, bytes]:  # noqa: ANN001
+def fetch(server, host: str, path: str) -> tuple[dict, bytes]:
     request = urllib.request.Request(f"http://{server.address}{path}", headers={"Host": host})
     with urllib.request.urlopen(request) as response:
         return dict(response.headers), response.read()
@@ -20,7 +20,7 @@ def h1(text: str) -> str:
     return re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S).group(1)
 
 
-def test_gbk_site_declares_its_charset_only_in_meta(server, demo: CrawlOutput) -> None:  # noqa: ANN001
+def test_gbk_site_declares_its_charset_only_in_meta(server, demo: CrawlOutput) -> None:
     headers, body = fetch(server, "www.huainannet.com", "/zt_content.asp?id=106305")
     assert headers["Content-Type"] == "text/html"  # no charset over HTTP
     assert meta_charset(body) == "gb18030"  # <meta ... charset=gb2312>, read as its superset
@@ -31,7 +31,7 @@ def test_gbk_site_declares_its_charset_only_in_meta(server, demo: CrawlOutput) -
     assert "網" in item["original"]["title"] and "\ufffd" not in item["original"]["body"]
 
 
-def test_page_with_a_wrong_http_charset(server, demo: CrawlOutput) -> None:  # noqa: ANN001
+def test_page_with_a_wrong_http_charset(server, demo: CrawlOutput) -> None:
     path = "/html/2022/hnnews_0406/300594.html"
     headers, body = fetch(server, "www.ahcaijing.com", path)
     assert header_charset(headers["Content-Type"]) == "gb18030"  # the header says gbk...

@@ -56,10 +56,10 @@ def test_clone_copies_cluster_with_their_originals(demo: CrawlOutput) -> None:
 
 
 @pytest.mark.parametrize("clone_first", [True, False], ids=["clone-first", "originals-first"])
-def test_clusters_whatever_the_crawl_order(server, tmp_path: Path, clone_first: bool) -> None:  # noqa: ANN001
+def test_clusters_whatever_the_crawl_order(server, tmp_path: Path, clone_first: bool) -> None:
     common = ["-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING"]
-    clone = [["crawl", "generic", "-a", f"start_url={CLONE_SITE['start_url']}", "-a", f"allow={CLONE_SITE['allow']}"]]
+    clone = [["crawl", "generic", *(a for k, v in CLONE_SITE.items() for a in ("-a", f"{k}={v}"))]]
     originals = [["crawl", spider] for spider in ORIGINAL_SPIDERS]
     for args in (clone + originals) if clone_first else (originals + clone):
         result = run_scrapy(*args, *common)

@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO, SITES_DIR
 
 from crawler.extract import extract, extract_article
-from crawler.extract.cleanup import is_copyright, is_spam, take_furniture
+from crawler.extract.cleanup import is_copyright, take_furniture
 from crawler.extract.fields import (
     byline_names,
     dateline_source,
@@ -20,6 +20,8 @@ from crawler.extract.fields import (
     find_datetime,
     trailing_byline,
 )
+from crawler.fixtures import file_for
+from crawler.text import is_spam
 from crawler.urls import unwrap_proxy
 
 ARTICLES = yaml.safe_load((REPO / "tools" / "fixtures" / "articles.yaml").read_text("utf-8"))
@@ -32,9 +34,7 @@ def simplified(name: str) -> str:
 
 
 def page(host: str, target: str) -> bytes:
-    from crawler.fixtures.server import FixtureServer
-
-    return (SITES_DIR / host / FixtureServer._default_file(target)).read_bytes()
+    return (SITES_DIR / host / file_for(target)).read_bytes()
 
 
 def fixture_cases() -> list[tuple[str, str, str, dict]]:

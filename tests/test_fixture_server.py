@@ -10,7 +10,7 @@ import json
 from conftest import SITES_DIR
 
 
-def get(server, host: str, path: str, headers: dict | None = None):  # noqa: ANN001, ANN201
+def get(server, host: str, path: str, headers: dict | None = None):
     ip, port = server.address.split(":")
     conn = http.client.HTTPConnection(ip, int(port), timeout=5)
     conn.request("GET", path, headers={"Host": host, **(headers or {})})
@@ -18,7 +18,7 @@ def get(server, host: str, path: str, headers: dict | None = None):  # noqa: ANN
     return response, response.read()
 
 
-def test_sites_by_host(server) -> None:  # noqa: ANN001
+def test_sites_by_host(server) -> None:
     response, body = get(server, "www.danfeng.gov.cn", "/info/1061/158790.htm")
     assert response.status == 200
     assert body == (SITES_DIR / "www.danfeng.gov.cn/info/1061/158790.htm").read_bytes()
@@ -28,7 +28,7 @@ def test_sites_by_host(server) -> None:  # noqa: ANN001
     assert (response.status, response.getheader("Location")) == (302, "/index.htm")
 
 
-def test_gzip_is_deterministic_and_logged(server) -> None:  # noqa: ANN001
+def test_gzip_is_deterministic_and_logged(server) -> None:
     path = "/html/2020/24h_0210/233845.html"
     first, body1 = get(server, "www.ahcaijing.com", path, {"Accept-Encoding": "gzip"})
     _, body2 = get(server, "www.ahcaijing.com", path, {"Accept-Encoding": "gzip"})
@@ -39,7 +39,7 @@ def test_gzip_is_deterministic_and_logged(server) -> None:  # noqa: ANN001
     assert server.served("www.ahcaijing.com")[0].body_sha1 == hashlib.sha1(body1).hexdigest()
 
 
-def test_routes_added_at_run_time(server) -> None:  # noqa: ANN001
+def test_routes_added_at_run_time(server) -> None:
     server.add_route("www.ahcaijing.com", "/x", body="截断的页面" * 10, truncate=7,
                      headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])
     try:

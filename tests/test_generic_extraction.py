@@ -54,7 +54,7 @@ def scores(pages: list[Page]) -> list[PageScore]:
     for page in pages:
         try:
             fields = extract_article(page.html, page.url)
-        except Exception as exc:  # noqa: BLE001 - a crash is reported as a failure below
+        except Exception as exc:  # a crash is reported as a failure below
             out.append(score_page(page, None, None, [], error=repr(exc)))
             continue
         out.append(score_page(page, fields["body"], fields["published"], fields["authors"]))

@@ -23,25 +23,19 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+from crawler.text import converter
 
 # Pages carry no URL in the data sets: a host no site template claims.
 NEUTRAL_URL = "http://example.invalid/{id}.html"
 _DATE = re.compile(r"((?:19|20)\d\d)(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?)?")
 
 
-@cache
-def _t2s():  # noqa: ANN202 - opencc has no type hints
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def fold(text: str | None) -> str:
     """One form for comparing: NFKC, simplified script, no white space."""
     text = unicodedata.normalize("NFKC", text or "")
-    return re.sub(r"\s+", "", _t2s().convert(text))
+    return re.sub(r"\s+", "", converter("t2s").convert(text))
 
 
 def bigram_f1(extracted: str | None, gold: str | None) -> float:

@@ -4,9 +4,10 @@ Pure: no Scrapy. The downloader middleware and item pipeline that feed it live i
 crawler.downloader.warc and crawler.pipelines.archive.
 """
 
+from crawler.archive.exchange import Exchange
 from crawler.archive.index import index_warc, merge_indexes
 from crawler.archive.recover import recover_folder
 from crawler.archive.writer import Capture, Locator, Original, WarcFiles, capture_of
 
-__all__ = ["Capture", "Locator", "Original", "WarcFiles", "capture_of", "index_warc",
+__all__ = ["Capture", "Exchange", "Locator", "Original", "WarcFiles", "capture_of", "index_warc",
            "merge_indexes", "recover_folder"]

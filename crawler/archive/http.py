@@ -20,7 +20,7 @@ class ExactHeaders(StatusAndHeaders):
         super().__init__(parsed.statusline, parsed.headers, parsed.protocol, parsed.total_len)
         self.headers_buff = raw
 
-    def compute_headers_buffer(self, header_filter=None) -> None:  # noqa: ANN001
+    def compute_headers_buffer(self, header_filter: object = None) -> None:
         pass  # keep headers_buff: the bytes as sent
 
 
@@ -53,7 +53,7 @@ def split_message(raw: bytes, *, request: bool = False) -> HttpMessage | None:
     parser = _REQUEST_PARSER if request else _RESPONSE_PARSER
     try:
         parsed = parser.parse(BytesIO(head))
-    except Exception:  # noqa: BLE001 - warcio raises several kinds on junk
+    except Exception:  # warcio raises several kinds on junk
         return None
     return HttpMessage(head, body, ExactHeaders(parsed, head))
 

@@ -33,7 +33,7 @@ def merge_indexes(index_dir: Path, merged: Path) -> int:
     with open(index_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         parts = sorted(index_dir.glob("*.warc.gz.cdxj"))
-        files = [open(p, encoding="utf-8") for p in parts]  # noqa: SIM115
+        files = [open(p, encoding="utf-8") for p in parts]
         tmp = merged.with_name(merged.name + ".tmp")
         count = 0
         try:

@@ -124,7 +124,7 @@ class WarcFiles:
         host = socket.gethostname().split(".")[0] or "host"
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}.warc.gz"
         self._path = self.folder / (name + OPEN_SUFFIX)
-        self._fh = open(self._path, "xb")  # noqa: SIM115 - held open across writes
+        self._fh = open(self._path, "xb")  # held open across writes
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._writer = WARCWriter(self._fh, gzip=True, warc_version=self.version)
         info = {"software": "zh-news-archiver (Scrapy)", "format": f"WARC File Format {self.version}",

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
 
 from crawler import runs
+from crawler.extensions.runreport import RunReport
 
 
 def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[dict]:
     """Run these spiders (name, arguments) in one process; their run reports, in order."""
-    from crawler.extensions.runreport import RunReport
-
     assert command.crawler_process is not None
     crawlers = []
     for name, kwargs in crawls:
@@ -25,10 +25,19 @@ def run_crawls(command: ScrapyCommand, crawls: list[tuple[str, dict]]) -> list[d
     command.crawler_process.start()
     reports = []
     for (name, _), crawler in zip(crawls, crawlers, strict=True):
-        report = RunReport.reports.get(crawler) or {
+        report = run_report(crawler) or {
             "spider": name, "finish_reason": "did not start", "problems": ["the crawl did not start"]}
         reports.append(report)
     return reports
+
+
+def run_report(crawler: Crawler) -> dict | None:
+    """The report of a crawler's run, once it ended; None if it never started."""
+    try:
+        extension = crawler.get_extension(RunReport)
+    except RuntimeError:  # the crawl never got as far as building its extensions
+        return None
+    return extension.report if extension else None
 
 
 def write_summary(output: str, command_name: str, reports: list[dict]) -> Path:

@@ -13,11 +13,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from crawler.extract.cleanup import is_spam
+from crawler.text import is_spam
 
 # What copies differ in without being different stories: spacing, punctuation (clones fold it
 # to ASCII), letter case. Canonical text keeps letters, digits and CJK characters only.
@@ -108,7 +109,7 @@ class Verdict:
 class Deduper:
     """Decide, and remember, which story an article is a copy of."""
 
-    def __init__(self, store, config: DedupeConfig | None = None) -> None:  # noqa: ANN001 - a StateStore
+    def __init__(self, store: Any, config: DedupeConfig | None = None) -> None:  # a crawler.state.StateStore
         self.store = store
         self.config = config or DedupeConfig()
         self.signer = Signer(self.config)

@@ -13,6 +13,7 @@ downloader's edge can do.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
@@ -22,14 +23,15 @@ from scrapy.http import Request, Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.downloader.recording import Exchange, RecordingFactory, RecordingProtocol
+from crawler.archive import Exchange
+from crawler.downloader.recording import RecordingFactory, RecordingProtocol
 from crawler.fixtures import fixture_hosts
 
 
 class _RecordingAgent(_ScrapyAgent):
     exchange: Exchange | None = None
 
-    def _cb_bodydone(self, result, url):  # noqa: ANN001, ANN202 - Scrapy's internals
+    def _cb_bodydone(self, result: dict, url: str) -> Any:  # Scrapy's internals
         response = super()._cb_bodydone(result, url)
         protocol = getattr(result.get("txresponse"), "_recording_protocol", None)
         if isinstance(protocol, RecordingProtocol):

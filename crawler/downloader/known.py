@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
+from crawler.extensions import required
 from crawler.extensions.state import CrawlState
 from crawler.sites import host_aliases
 from crawler.urls import canonical_url
@@ -17,7 +18,7 @@ from crawler.urls import canonical_url
 
 class KnownArticlesMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.store = CrawlState.of(crawler).store
+        self.store = required(crawler, CrawlState).store
         self.stats = crawler.stats
         self.refresh = crawler.settings.getbool("REFRESH")
         self.aliases = host_aliases()

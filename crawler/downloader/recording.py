@@ -11,22 +11,14 @@ transport (this protocol), by the download handler.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import Any
 
 from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTP11ClientFactory,
     _LenientHTTP11ClientProtocol,
 )
 
-
-@dataclass
-class Exchange:
-    """One request and its response, as they crossed the wire."""
-
-    request: bytes  # request line, headers, body: the bytes written
-    response: bytes  # status line, headers, body (transfer-encoded as received)
-    started: float  # when the request was written (epoch seconds)
-    ip_address: str | None
+from crawler.archive import Exchange
 
 
 class RecordingProtocol(_LenientHTTP11ClientProtocol):
@@ -40,14 +32,14 @@ class RecordingProtocol(_LenientHTTP11ClientProtocol):
     received: bytearray
     started: float = 0.0
 
-    def request(self, request):  # noqa: ANN001, ANN201 - Twisted's interface
+    def request(self, request: Any) -> Any:  # Twisted's interface
         self.sent = bytearray()
         self.received = bytearray()
         self.started = time.time()
         self._tee_writes()
         deferred = super().request(request)
 
-        def tag(response):  # noqa: ANN001, ANN202 - a Twisted response
+        def tag(response: Any) -> Any:  # a Twisted response
             response._recording_protocol = self  # how the download handler finds the exchange
             return response
 
@@ -63,7 +55,7 @@ class RecordingProtocol(_LenientHTTP11ClientProtocol):
             self.sent += data
             write(data)
 
-        def tee_sequence(seq) -> None:  # noqa: ANN001
+        def tee_sequence(seq: Any) -> None:
             seq = list(seq)
             for data in seq:
                 self.sent += data
@@ -72,7 +64,7 @@ class RecordingProtocol(_LenientHTTP11ClientProtocol):
         transport.write, transport.writeSequence = tee, tee_sequence
         transport._recording_tee = self
 
-    def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
+    def dataReceived(self, data: bytes) -> None:  # Twisted's interface
         # Before parsing: the parser may complete the response (and run Scrapy's callbacks)
         # within this call, and the exchange must already hold these bytes then.
         if hasattr(self, "received"):
@@ -86,5 +78,5 @@ class RecordingProtocol(_LenientHTTP11ClientProtocol):
 
 
 class RecordingFactory(_LenientHTTP11ClientFactory):
-    def buildProtocol(self, addr):  # noqa: ANN001, ANN201, N802 - Twisted's interface
+    def buildProtocol(self, addr: Any) -> RecordingProtocol:  # Twisted's interface
         return RecordingProtocol(self._quiescentCallback)

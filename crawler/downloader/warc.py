@@ -1,16 +1,17 @@
 """Archive every response as the server sent it, before any middleware changes it.
 
 Close to the downloader (after compression and redirects in the response's way back), so
-robots.txt, redirects, errors and retries are archived too. The response record's locator goes
-to `request.meta["warc"]`, from where the spider puts it in the article record.
+robots.txt, redirects, errors and retries are archived too. The archive remembers each
+request's response record; `crawler.spidermiddlewares.WarcLocatorMiddleware` stamps it on the
+items of that response.
 """
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 
 
@@ -21,10 +22,7 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        archive = WarcArchive.of(crawler)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive, crawler)
+        return cls(required(crawler, WarcArchive), crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         exchange = request.meta.pop("exchange", None)
@@ -33,5 +31,5 @@ class WarcCaptureMiddleware:
             # as-sent to keep; counted so that a misconfiguration shows.
             self.stats.inc_value("warc/not_recorded")
             return response
-        request.meta["warc"] = self.archive.capture(request.url, exchange).as_dict()
+        self.archive.capture(request, exchange)
         return response

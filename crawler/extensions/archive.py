@@ -1,9 +1,10 @@
 """A crawl's web archive: its WARC files, its index, the state store for revisits.
 
-One per crawler, shared by the capture middleware (request/response/revisit records) and the
-archive pipeline (metadata records). Opened with the crawler: abandoned `.open` files of dead
-crawls are recovered first. Closed with the spider: the last file is closed and every closed
-file indexed into OUTPUT_DIR/index.cdxj.
+An extension (WARC_ENABLED), found with `crawler.get_extension(WarcArchive)` by the capture
+middleware (request/response/revisit records), the locator middleware and the archive pipeline
+(metadata records). Opened with the crawler: abandoned `.open` files of dead crawls are
+recovered first. Closed with the spider: the last file is closed and every closed file indexed
+into OUTPUT_DIR/index.cdxj.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request
 from scrapy.spiders import Spider
 
 from crawler.archive import (
+    Exchange,
     Locator,
     Original,
     WarcFiles,
@@ -25,7 +29,7 @@ from crawler.archive import (
     merge_indexes,
     recover_folder,
 )
-from crawler.downloader.recording import Exchange
+from crawler.extensions import required
 from crawler.extensions.state import CrawlState
 from crawler.state import StateStore
 
@@ -33,16 +37,11 @@ log = logging.getLogger(__name__)
 
 
 class WarcArchive:
-    _instances: WeakKeyDictionary = WeakKeyDictionary()
-
     @classmethod
-    def of(cls, crawler: Crawler) -> WarcArchive | None:
-        """The crawler's archive (None when WARC_ENABLED is off)."""
+    def from_crawler(cls, crawler: Crawler) -> WarcArchive:
         if not crawler.settings.getbool("WARC_ENABLED"):
-            return None
-        if crawler not in cls._instances:
-            cls._instances[crawler] = cls(crawler)
-        return cls._instances[crawler]
+            raise NotConfigured("WARC_ENABLED is off")
+        return cls(crawler)
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -56,13 +55,17 @@ class WarcArchive:
             self.stats.inc_value("warc/recovered_cut_bytes", recovered.cut_bytes)
             if recovered.records:
                 index_warc(recovered.path, self.index_dir)
-        self.store: StateStore = CrawlState.of(crawler).store
+        self.store: StateStore | None = None  # the crawl's state store, once the spider is open
         self.files: WarcFiles | None = None
+        # The response record of each request whose exchange was archived: the item of a
+        # response is stamped with its own request's capture, never an earlier hop's.
+        self.captures: WeakKeyDictionary[Request, Locator] = WeakKeyDictionary()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def spider_opened(self, spider: Spider) -> None:
         settings = self.crawler.settings
+        self.store = required(self.crawler, CrawlState).store
         self.files = WarcFiles(
             self.folder, spider.name, max_size=settings.getint("WARC_MAX_SIZE"),
             version=settings.get("WARC_VERSION", "1.1"), on_close=self._closed,
@@ -82,9 +85,10 @@ class WarcArchive:
         index_warc(path, self.index_dir)
         self.stats.inc_value("warc/files_closed")
 
-    def capture(self, url: str, exchange: Exchange) -> Locator:
+    def capture(self, request: Request, exchange: Exchange) -> Locator:
         """Archive one exchange: request and response records, or a revisit for a known payload."""
-        assert self.files is not None, "the spider is not open"
+        assert self.files is not None and self.store is not None, "the spider is not open"
+        url = request.url
         capture = capture_of(url, exchange.request, exchange.response, exchange.started, exchange.ip_address)
         original = self.store.original_payload(capture.digest) if capture.digest else None
         _, locator = self.files.write_capture(capture, original)
@@ -92,7 +96,12 @@ class WarcArchive:
             self.store.add_payload(capture.digest, Original(capture.uri, capture.date, locator.record_id))
         self.stats.inc_value("warc/revisits" if original else "warc/responses")
         self.stats.inc_value("warc/bytes_received", len(exchange.response))
+        self.captures[request] = locator
         return locator
+
+    def locator_for(self, request: Request | None) -> Locator | None:
+        """The response record archived for this request (None: its response was not recorded)."""
+        return self.captures.get(request) if request is not None else None
 
     def metadata(self, url: str, refers_to: str | None, data: dict) -> Locator:
         assert self.files is not None, "the spider is not open"

@@ -30,7 +30,7 @@ class SpiderLock:
 
     def spider_opened(self, spider: Spider) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / f"{spider.name}.lock", "a")  # noqa: SIM115 - held for the run
+        handle = open(self.folder / f"{spider.name}.lock", "a")  # held for the run
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -9,7 +9,6 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -22,10 +21,11 @@ log = logging.getLogger(__name__)
 
 
 class RunReport:
-    reports: WeakKeyDictionary = WeakKeyDictionary()  # crawler -> its report, once written
+    """Found with `crawler.get_extension(RunReport)`; `report` is the run's, once it ended."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.report: dict | None = None
         self.output = crawler.settings.get("OUTPUT_DIR", "output")
         self.min_ratio = crawler.settings.getfloat("CRAWL_MIN_ARTICLE_RATIO")
 
@@ -44,7 +44,7 @@ class RunReport:
         if reason != "locked":  # a skipped run is no measure of the site
             name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
             report["path"] = str(runs.save(report, self.output, name))
-        RunReport.reports[self.crawler] = report
+        self.report = report
         (log.warning if report["problems"] else log.info)("run report: %s", runs.one_line(report))
 
     def keep_stats(self, spider: str, stats: dict) -> None:

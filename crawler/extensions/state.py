@@ -1,5 +1,6 @@
-"""The crawl's state store, opened once per crawler and shared by the components that use it
-(archive, dedupe, known-URL filter, export); closed when the engine has stopped.
+"""The crawl's state store: an extension that opens it with the crawler and closes it when the
+engine has stopped; the components that use it (archive, dedupe, known-URL filter, export) find
+it with `crawler.get_extension(CrawlState)`.
 
 Crash consistency: an article is filed (dedupe) before its record is exported, and its filing
 becomes final, and its URL known, only once the record is in the exports. Each run holds a
@@ -16,7 +17,6 @@ import os
 import socket
 import time
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -39,13 +39,9 @@ def exported_ids(output: Path, record_ids: set[str]) -> set[str]:
 
 
 class CrawlState:
-    _instances: WeakKeyDictionary = WeakKeyDictionary()
-
     @classmethod
-    def of(cls, crawler: Crawler) -> CrawlState:
-        if crawler not in cls._instances:
-            cls._instances[crawler] = cls(crawler)
-        return cls._instances[crawler]
+    def from_crawler(cls, crawler: Crawler) -> CrawlState:
+        return cls(crawler)
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -54,7 +50,7 @@ class CrawlState:
         self.runs = self.output / "runs"
         self.runs.mkdir(parents=True, exist_ok=True)
         self.run = f"{socket.gethostname()}-{os.getpid()}-{int(time.time() * 1000)}"
-        self._lock = open(self.runs / f"{self.run}.lock", "w")  # noqa: SIM115 - held while the run lives
+        self._lock = open(self.runs / f"{self.run}.lock", "w")  # held while the run lives
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.recover(crawler)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)

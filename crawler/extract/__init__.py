@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from crawler.extract.decode import Decoded, decode_html
-
-if TYPE_CHECKING:
-    from crawler.sites.base import Site
-
-FIELDS = ("title", "subtitle", "published", "authors", "editors", "source", "section", "body",
-          "images", "original")
+from crawler.extract.generic import extract_generic
+from crawler.extract.html import parse
+from crawler.extract.template import apply_template, choose_template
+from crawler.record import EXTRACTED_FIELDS, LIST_FIELDS
+from crawler.sites import Site, site_for_url
+from crawler.text import HAN_CLASS
 
 
 def looks_like_prose(body: str) -> bool:
     """At least one sentence: enough words, and a sentence end (。！？ or .!?)."""
-    words = re.findall(r"[\u3400-\u9fff]|[A-Za-z0-9]+", body)
+    words = re.findall(rf"{HAN_CLASS}|[A-Za-z0-9]+", body)
     return len(words) >= 20 and re.search(r"[。！？!?.…]", body) is not None
 
 
@@ -37,6 +36,7 @@ class Extraction:
     method: str  # the template's name, or "generic"
     decoded: Decoded
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, line) cut from the body
+    page: dict = field(default_factory=dict)  # generic extraction's article-or-listing signals
 
     @property
     def has_body(self) -> bool:
@@ -47,11 +47,6 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
             site: Site | None = None) -> Extraction:
     """Extract an article page; `content_type` is the HTTP header, when the page came over HTTP,
     `site` the site's declaration when the caller knows it better than the URL does."""
-    from crawler.extract.generic import extract_generic
-    from crawler.extract.html import parse
-    from crawler.extract.template import apply_template, choose_template
-    from crawler.sites import site_for_url
-
     decoded = decode_html(html, content_type)
     site = site or site_for_url(url)
     raw: dict | None = None
@@ -71,12 +66,13 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
             raw["dropped"] = [*raw.get("dropped", []), *(("not_prose", ln) for ln in raw["body"].splitlines())]
             raw["body"] = ""
     dropped = raw.pop("dropped", [])
-    fields = {key: raw.get(key) for key in FIELDS if key != "original"}
-    for key in ("authors", "editors", "section", "images"):
+    page = raw.pop("page", {})
+    fields = {key: raw.get(key) for key in EXTRACTED_FIELDS if key != "original"}
+    for key in LIST_FIELDS:
         fields[key] = fields.get(key) or []
     fields["body"] = fields.get("body") or ""
     fields["original"] = {"title": fields["title"], "body": fields["body"]}
-    return Extraction(fields, site.name if site else None, method, decoded, dropped)
+    return Extraction(fields, site.name if site else None, method, decoded, dropped, page)
 
 
 def extract_article(html: str | bytes, url: str, *, content_type: str | bytes | None = None) -> dict:

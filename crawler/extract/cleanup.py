@@ -11,16 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.extract.fields import (
-    byline_names,
-    editor_names,
-    kw,
-    role_line,
-    trailing_byline,
-)
+from crawler.extract.fields import byline_names, editor_names, role_line, trailing_byline
+from crawler.text import is_spam, kw
 
-_SPAM_TERMS = re.compile(
-    r"无码|亚洲|av|AV|毛片|色欲|成人|内射|少妇|精品|日韩|久久|福利|午夜|在线观看|中文字幕|乱码|国产")
 _COPYRIGHT = re.compile(
     "|".join([
         kw("凡") + r".{0,40}" + kw("署名") + r".{0,80}" + kw("版权"),
@@ -37,14 +30,6 @@ _COPYRIGHT = re.compile(
         kw("追究") + r".{0,12}" + kw("法律责任"),
     ]))
 _SHARE = re.compile(r"^" + kw("分享到") + r"|^(?:" + kw("打印") + "|" + kw("关闭") + r"|【|】|\s)+$")
-
-
-def is_spam(line: str) -> bool:
-    """Injected keyword spam: `|`-separated keyword strings, or a line thick with spam terms."""
-    segments = [s for s in re.split(r"[|｜]", line) if s.strip()]
-    if len(segments) >= 5 and sum(map(len, segments)) / len(segments) < 30:
-        return True
-    return len(_SPAM_TERMS.findall(line)) >= 4 and not re.search(r"[。！？]", line)
 
 
 def is_copyright(line: str) -> bool:

@@ -13,6 +13,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from charset_normalizer import from_bytes
+
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
 )
@@ -97,8 +99,6 @@ def _writes_chinese(encoding: str) -> bool:
 
 
 def _detect(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
     best = from_bytes(data[:262144]).best()
     return normalize_charset(best.encoding) if best else None
 

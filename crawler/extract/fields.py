@@ -1,9 +1,9 @@
 """Reading the fields Chinese news pages print: dates, bylines, editor lines, sources.
 
 Pages reach us in simplified or traditional script, sometimes with pinyin inserted by a clone
-(`責(zé)編`), so keyword patterns are built by `kw()` to accept either script and an optional
-annotation after every character. Names are returned as the page prints them: normalization
-(a later stage) converts script and removes annotations.
+(`責(zé)編`), so keyword patterns are built with `crawler.text.kw` to accept either script and
+an optional annotation after every character. Names are returned as the page prints them:
+normalization (a later stage) converts script and removes annotations.
 """
 
 from __future__ import annotations
@@ -11,56 +11,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from functools import cache
+
+from crawler.text import HAN_CLASS, PY, any_kw, converter, kw
 
 SHANGHAI = timezone(timedelta(hours=8))
 
-HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 # A clone's pinyin annotation after a character: (qū), (biāo), (zhe).
 _ANNOTATION = r"\([a-zA-Z\u00c0-\u024f\u0300-\u036f]{1,8}\)"
-PY = rf"(?:{_ANNOTATION})?"
-NAME = rf"(?:{HAN}{PY}){{2,4}}"
-_NAME_FULL = re.compile(rf"(?:{HAN}{PY}){{2,4}}|(?:{HAN}{PY}){{1,3}}·(?:{HAN}{PY}){{1,4}}")
-
-
-@cache
-def _variants(char: str) -> str:
-    """The character and its traditional forms (OpenCC, one character at a time)."""
-    import opencc
-
-    forms = {char}
-    for config in ("s2t", "s2tw", "s2hk"):
-        converted = _converter(config).convert(char)
-        if len(converted) == 1:
-            forms.add(converted)
-    _ = opencc  # imported for _converter
-    return "".join(sorted(forms))
-
-
-@cache
-def _converter(config: str):  # noqa: ANN202 - opencc has no type hints
-    import opencc
-
-    return opencc.OpenCC(config)
-
-
-@cache
-def kw(word: str) -> str:
-    """Regex source matching `word` in either script, with optional pinyin after each character."""
-    parts = []
-    for char in word:
-        if re.match(HAN, char):
-            forms = _variants(char)
-            parts.append((f"[{forms}]" if len(forms) > 1 else forms) + PY)
-        elif char == " ":
-            parts.append(r"\s*")
-        else:
-            parts.append(re.escape(char))
-    return "".join(parts)
-
-
-def any_kw(*words: str) -> str:
-    return "(?:" + "|".join(kw(w) for w in sorted(words, key=len, reverse=True)) + ")"
+NAME = rf"(?:{HAN_CLASS}{PY}){{2,4}}"
+_NAME_FULL = re.compile(rf"(?:{HAN_CLASS}{PY}){{2,4}}|(?:{HAN_CLASS}{PY}){{1,3}}·(?:{HAN_CLASS}{PY}){{1,4}}")
 
 
 COLON = r"\s*[:：]?\s*"
@@ -96,13 +55,13 @@ def clean_name_tokens(text: str, drop: tuple[str, ...] = ()) -> list[str]:
 
 
 # What outlets, not people, are called: `光明日报`, `新华网黑龙江频道`, `新华社`, `本报`.
-_OUTLET = re.compile(rf"(?:{HAN}{PY}|[A-Za-z]){{0,14}}"
+_OUTLET = re.compile(rf"(?:{HAN_CLASS}{PY}|[A-Za-z]){{0,14}}"
                      + any_kw("报", "网", "社", "台", "刊", "频道", "站", "客户端", "杂志", "周刊",
                               "新闻", "传媒", "集团", "在线", "卫视", "电视", "广播", "文摘", "本报",
                               "本台", "本网", "本刊", "本站"))
 _BULLETS = "▍■□◇◆●○★☆▲△►▶· "
 # A correspondent's place at the end of a byline: `彭冲 山东冠县报道`, `(姚峰 上海报道)`.
-_REPORTED_FROM = re.compile(rf"\s+(?:{HAN}{PY}){{0,10}}" + kw("报道") + r"$")
+_REPORTED_FROM = re.compile(rf"\s+(?:{HAN_CLASS}{PY}){{0,10}}" + kw("报道") + r"$")
 
 
 def is_outlet(token: str) -> bool:
@@ -132,7 +91,7 @@ _AUTHOR_MARK, _PHOTO_MARK = "\x01", "\x02"
 # A run of text glued to what follows it (no separator), annotations included.
 _GLUED = re.compile(rf"(?:[^\s　、，,;；:：|｜【】\[\]()（）]|{_ANNOTATION})+$")
 # `石佳/中国青年报`: the author, then the outlet.
-_NAME_SLASH_OUTLET = re.compile(rf"((?:{HAN}{PY}){{2,4}})\s*[/／]\s*(\S+)")
+_NAME_SLASH_OUTLET = re.compile(rf"((?:{HAN_CLASS}{PY}){{2,4}})\s*[/／]\s*(\S+)")
 # The brackets a byline is signed in: `(李楠)`, `（记者 裴剑飞）`, `【文/王文】`.
 _BRACKETED = re.compile(rf"[(（]((?:[^()（）]|{_ANNOTATION})+)[)）]|【([^【】]+)】|〔([^〔〕]+)〕|\[([^\[\]]+)\]")
 
@@ -220,9 +179,9 @@ def _byline_tokens(body: str, outlets: tuple[str, ...], *, bare: bool) -> list[s
 # running to the next field or punctuation.
 _AUTHOR_FIELD = re.compile(any_kw("作者", "执笔人", "执笔", "撰稿人", "撰稿", "撰文", "原作者", "发布者",
                                   "发帖人", "楼主", "采写", "文字") + r"\s*[:：]\s*([^:：，,。;；|｜()（）【】<>《》]*)")
-_AUTHOR_CELL = re.compile(r"(?:^|[|｜])\s*" + any_kw("作者", "记者") + rf"\s*((?:{HAN}{PY}){{2,4}})\s*(?=$|[|｜])")
+_AUTHOR_CELL = re.compile(r"(?:^|[|｜])\s*" + any_kw("作者", "记者") + rf"\s*((?:{HAN_CLASS}{PY}){{2,4}})\s*(?=$|[|｜])")
 # An institution, not a person, signing as the author (`作者：医技药剂党支部`).
-_INSTITUTION = re.compile(rf"{HAN}{{2,}}" + any_kw(
+_INSTITUTION = re.compile(rf"{HAN_CLASS}{{2,}}" + any_kw(
     "支部", "党委", "委员会", "办公室", "办公厅", "政府", "中心", "公司", "协会", "学会", "研究院", "研究所",
     "大学", "学院", "学校", "医院", "集团", "科", "处", "局", "厅", "部", "委", "所", "队", "站", "组") + "$")
 # A handle as forums and blogs print it: `ggjjzhzz`, `放飞&心情`, `太小心`.
@@ -251,7 +210,7 @@ def name_value(value: str) -> list[str]:
     """The names in a field's value: people's names, or a two-character name typeset with a
     space inside (`赵 培`), or one handle; outlets are not names."""
     value = value.strip().strip(_BULLETS)
-    if re.fullmatch(rf"{HAN}\s{HAN}", value):
+    if re.fullmatch(rf"{HAN_CLASS}\s{HAN_CLASS}", value):
         return [value.replace(" ", "")]
     value = re.sub(_AUTHOR_ROLE, " ", _unglue_roles(value))  # `作者：本报记者 张三`, `南都记者 张三`
     tokens = [t for t in _SEP.split(value) if t]
@@ -328,15 +287,15 @@ _UI_WORDS = {
 
 def is_ui_word(text: str) -> bool:
     """A toolbar or label word (`打印`, `关闭`, `微博`), in either script."""
-    return _converter("t2s").convert(text.strip()) in _UI_WORDS
+    return converter("t2s").convert(text.strip()) in _UI_WORDS
 
 
 def is_person_name(token: str) -> bool:
     """A Chinese person's name: two or three characters behind a common surname (a four-
     character `来源` is an institution more often than a person)."""
-    if not re.fullmatch(rf"{HAN}{{2,3}}", token) or is_outlet(token) or is_ui_word(token):
+    if not re.fullmatch(rf"{HAN_CLASS}{{2,3}}", token) or is_outlet(token) or is_ui_word(token):
         return False
-    token = _converter("t2s").convert(token)  # `陳鵬` is a 陈
+    token = converter("t2s").convert(token)  # `陳鵬` is a 陈
     return token[0] in _SURNAMES or token[:2] in _COMPOUND_SURNAMES
 
 
@@ -358,7 +317,7 @@ def editor_names(line: str) -> list[str] | None:
     inner = re.fullmatch(r"[(（](.+)[)）]", text)
     body = inner.group(1) if inner else text
     # The outlet the editor works for goes before the role (`松花江网编辑 孙桂芳`).
-    outlet = re.match(rf"\s*((?:{HAN}{PY}|[A-Za-z]){{2,14}}?)(?={_EDITOR_ROLE})", body)
+    outlet = re.match(rf"\s*((?:{HAN_CLASS}{PY}|[A-Za-z]){{2,14}}?)(?={_EDITOR_ROLE})", body)
     if outlet and is_outlet(outlet.group(1)):
         body = body[outlet.end():]
     if len(body) > 80 or not re.match(r"\s*" + _EDITOR_ROLE + _ROLE_SEP, body):
@@ -383,7 +342,6 @@ def role_line(line: str, role: str) -> str | None:
 
 
 # A `来源：` field's value, for templates that point at the element holding it.
-SOURCE_FIELD = kw("来源") + r"\s*[:：]\s*([^\s　|｜]*)"
 _DATELINE = re.compile(r"^(.{2,30}?)(?:[(（][^()（）]{1,40}[)）])?\s*" + kw("讯") + r"(?=\s|$|[：:])")
 
 
@@ -585,7 +543,7 @@ _INFO_LABEL = any_kw("文章来源", "信息来源", "新闻来源", "稿件来�
                      "发表", "作者简介")
 _INFO_FIELD = re.compile(_INFO_LABEL + r"\s*[:：]\s*[^\s|｜:：]*")
 _INFO_WORDS = re.compile(any_kw("更新", "发布", "发表", "打印", "关闭", "收藏", "字体", "大", "中", "小",
-                                "分享到", "次", "星期", "周") + r"|[一二三四五六日天](?![\u4e00-\u9fff])")
+                                "分享到", "次", "星期", "周") + rf"|[一二三四五六日天](?!{HAN_CLASS})")
 _URLISH = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.A)
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[AP]M)?", re.I)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -51,11 +51,13 @@ from crawler.extract.generic_body import (
     page_lines,
 )
 from crawler.extract.html import parse, strip_invisible, text_of, trafilatura_lines
+from crawler.text import HAN_BMP, HAN_CLASS
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
 _URL_ONLY = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+/?\S*", re.A)
 _SENTENCE = re.compile(r"[，。；,]")
+_PROSE_MARK = re.compile(r"[，。！？；]|[.!?;](?:\s|$)")
 # How far from the body the headline and the page's furniture are looked for, in lines.
 _TITLE_REACH = 40
 _HEAD_LINES = 25
@@ -78,7 +80,7 @@ _UPDATED = re.compile(any_kw("最后更新", "更新时间", "更新于", "更�
 _META_AUTHORS = ("author", "article:author", "citation_author", "citation_authors", "dc.creator",
                  "byl")
 # An official notice's signature: the issuing body (`吉林省人民政府`) above the date.
-_ISSUER = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(?:政府|委员会|办公室|办公厅|人民法院|检察院|"
+_ISSUER = re.compile(rf"[{HAN_BMP}（）()]{{2,30}}(?:政府|委员会|办公室|办公厅|人民法院|检察院|"
                      r"局|厅|委|部|院|会|中心|公司|协会|学会|集团|银行|大学|学院|学校|医院|党委|党组|"
                      r"指挥部|总队|支队|大队)")
 
@@ -157,6 +159,7 @@ class Layout:
     end: int
     title_at: int | None
     title_keys: list[str]
+    main_keys: list[str] = field(default_factory=list)  # the likeliest forms (`og:title`, `<title>`)
 
     @property
     def head(self) -> list[str]:
@@ -233,7 +236,7 @@ def _layout(doc: etree._Element) -> Layout:
     keys = main + rest
     if title_at is not None:
         keys.append(_squeeze(lines[title_at].text))
-    return Layout(lines, start, end, title_at, keys)
+    return Layout(lines, start, end, title_at, keys, main)
 
 
 def _furniture_line(text: str, keys: list[str]) -> bool:
@@ -270,7 +273,7 @@ def _handle(text: str) -> str | None:
 def _bare_name(text: str) -> str | None:
     """A line that is only a person's name or pen name, as printed under a headline."""
     text = text.strip()
-    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,4}", text) \
+    if re.fullmatch(rf"{HAN_CLASS}{{2,4}}|{HAN_CLASS}{{1,3}}·{HAN_CLASS}{{1,4}}", text) \
             and not is_outlet(text) and not is_ui_word(text):
         return text
     return None
@@ -280,7 +283,7 @@ def _bracketed_name(text: str) -> str | None:
     """`[ 黄宇 ] 来源：[ 国际金融报 ]`: a name in square brackets on an info line."""
     if not is_info_line(text):
         return None
-    match = re.search(r"[\[［]\s*([\u4e00-\u9fff]{2,4})\s*[\]］]", text)
+    match = re.search(rf"[\[［]\s*({HAN_CLASS}{{2,4}})\s*[\]］]", text)
     if match and not is_outlet(match.group(1)) and not is_ui_word(match.group(1)):
         return match.group(1)
     return None
@@ -335,7 +338,7 @@ def _linked_author(doc: etree._Element) -> str | None:
 
 def _meta_author(doc: etree._Element) -> str | None:
     for value in _meta(doc, _META_AUTHORS):
-        if re.fullmatch(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", value):  # `赵  培`
+        if re.fullmatch(rf"{HAN_CLASS}\s+{HAN_CLASS}", value):  # `赵  培`
             value = re.sub(r"\s+", "", value)
         if is_person_name(value):
             return value
@@ -493,6 +496,36 @@ def _has_prose(lines: list[str]) -> bool:
     return any(_is_sentence(ln) for ln in lines)
 
 
+def _is_teaser_pair(link: Line, after: Line) -> bool:
+    """A headline link with a line of prose under it: one entry of a list of teasers."""
+    return (_links(link) and 6 <= link.chars <= 80 and after.link_chars == 0
+            and after.chars >= 15 and _SENTENCE.search(after.text) is not None)
+
+
+def page_signals(layout: Layout, body: list[str]) -> dict:
+    """What tells an article page from a listing (see `crawler.extract.kind`): how far above
+    the body its headline is printed, the page's text in and out of links, how much of the
+    body is sentences the page does not print as links, the teaser entries (a headline link,
+    prose under it) on the page, and whether the body is nothing but teasers."""
+    lines = layout.lines
+    linked = {_squeeze(ln.text) for ln in lines if _links(ln)}
+    gap = None
+    if layout.title_at is not None and _is_title_line(lines[layout.title_at], layout.main_keys):
+        gap = layout.start - layout.title_at
+    teasers = {i + 1 for i in range(len(lines) - 1) if _is_teaser_pair(lines[i], lines[i + 1])}
+    prose = [i for i in range(layout.start, layout.end) if _PROSE_MARK.search(lines[i].text) and not _links(lines[i])]
+    return {
+        "headline_gap": gap,
+        "link_chars": sum(ln.link_chars for ln in lines),
+        "text_chars": sum(ln.own_chars for ln in lines),
+        "story_links": sum(1 for ln in lines if _links(ln) and ln.chars >= 8),
+        "prose_chars": sum(len(_squeeze(t)) for t in body
+                           if _PROSE_MARK.search(t) and _squeeze(t) not in linked),
+        "teasers": len(teasers),
+        "teaser_body": bool(prose) and all(i in teasers for i in prose),
+    }
+
+
 def extract_generic(text: str, url: str) -> dict:
     doc = parse(text)
     layout = _layout(doc)
@@ -538,4 +571,5 @@ def extract_generic(text: str, url: str) -> dict:
         "body": "\n".join(furniture.lines),
         "images": [],
         "dropped": dropped + furniture.dropped + [("info", ln) for ln in head + tail],
+        "page": page_signals(layout, furniture.lines),
     }

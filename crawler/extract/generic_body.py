@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.cleanup import is_copyright, is_share, is_spam
-from crawler.extract.fields import kw
+from crawler.extract.cleanup import is_copyright, is_share
 from crawler.extract.html import BLOCK_TAGS, clean_line
+from crawler.text import HAN_BMP, is_spam, kw
 
 _SENTENCE_PUNCT = re.compile(r"[，。！？；、“”,!?;]|\.(?!\d)")
 _SPACES = re.compile(r"\s+")
@@ -47,7 +47,7 @@ _FOOTER = re.compile(
 # A line that is only a timestamp (with labels): where a blog or forum starts another entry.
 _DATE_ONLY = re.compile(
     r"^[^\d]{0,12}(?:19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
-    r"(?:\s*[AP]M)?[^\d\u4e00-\u9fff]{0,6}$", re.I)
+    rf"(?:\s*[AP]M)?[^\d{HAN_BMP}]{{0,6}}$", re.I)
 # A line no body runs across: a timestamp between blog entries, a comment area.
 BREAK = float("-inf")
 # A "related news" heading: the run stops there, but may go on past the box it heads when

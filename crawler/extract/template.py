@@ -8,7 +8,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from crawler.extract.cleanup import take_furniture
+from crawler.extract.cleanup import Furniture, take_furniture
 from crawler.extract.fields import (
     SHANGHAI,
     clean_name_tokens,
@@ -119,6 +119,66 @@ def breadcrumbs(doc: etree._Element, css: str | None, title: str | None) -> list
     return out
 
 
+def _title(doc: etree._Element, meta: dict, template: Template) -> str | None:
+    title = meta.get("title") or (text_of(doc.cssselect(template.title)[0])
+                                  if template.title and doc.cssselect(template.title) else None)
+    return str(title).strip() if title else None
+
+
+def _subtitle(doc: etree._Element, template: Template, furniture: Furniture) -> str | None:
+    kickers = [text_of(el) for css in template.subtitle for el in doc.cssselect(css)]
+    return "\n".join([*kickers, *furniture.subtitle]) or None
+
+
+def _lead_images(meta: dict, url: str, images: list[dict]) -> list[dict]:
+    """The front matter's head image and thumbnail, first, where the body does not show them."""
+    leads: list[dict] = []
+    for key in ("headimg", "thumbnail"):
+        lead = absolute(url, meta.get(key)) if meta.get(key) else None
+        if lead and not any(i["url"] == unwrap_proxy(lead) for i in [*leads, *images]):
+            leads.append({"url": unwrap_proxy(lead), "caption": None})
+    return leads[::-1]
+
+
+def _published(doc: etree._Element, meta: dict, url: str, site: Site, template: Template) -> str | None:
+    """The front matter's date, else the template's date element, else the date in the URL."""
+    published = None
+    if meta.get("date"):
+        value = meta["date"]
+        if isinstance(value, datetime):
+            value = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+            published = value.isoformat()
+        else:
+            published = find_datetime(str(value))
+    published = published or find_datetime(_pick(doc, template.published) or "")
+    if not published and (day := site.date_in_url(url)):
+        published = day.isoformat()
+    return published
+
+
+def _authors(doc: etree._Element, site: Site, template: Template, furniture: Furniture) -> list[str]:
+    byline = clean_name_tokens(_pick(doc, template.authors) or "", site.outlets) if template.authors else []
+    return list(dict.fromkeys(byline + furniture.authors))
+
+
+def _editors(doc: etree._Element, template: Template, furniture: Furniture) -> list[str]:
+    text = _pick(doc, template.editors) if template.editors else None
+    return list(dict.fromkeys((find_editors(text) if text else []) + furniture.editors))
+
+
+def _source(doc: etree._Element, meta: dict, site: Site, template: Template, furniture: Furniture) -> str | None:
+    """A `来源` line in the body, the front matter's author, the template's source element, a
+    dateline (`本报讯`), else the site's own name."""
+    return (furniture.source or (str(meta["author"]) if meta.get("author") else None)
+            or _pick(doc, template.source)
+            or (dateline_source(furniture.lines[0]) if furniture.lines else None)
+            or site.source)
+
+
+def _section(doc: etree._Element, meta: dict, template: Template, title: str | None) -> list[str]:
+    return [str(c) for c in meta.get("categories") or []] or breadcrumbs(doc, template.section, title)
+
+
 def apply_template(text: str, url: str, site: Site, template: Template) -> dict:
     """The article's fields, as this template reads them, plus `dropped` furniture."""
     meta: dict = {}
@@ -137,51 +197,19 @@ def apply_template(text: str, url: str, site: Site, template: Template) -> dict:
         for el in container.cssselect(css):
             remove(el)
 
-    title = meta.get("title") or (text_of(doc.cssselect(template.title)[0])
-                                  if template.title and doc.cssselect(template.title) else None)
-    title = str(title).strip() if title else None
-    subtitle = [text_of(el) for css in template.subtitle for el in doc.cssselect(css)]
-
-    images = take_images(container, url, template)
-    for key in ("headimg", "thumbnail"):
-        lead = absolute(url, meta.get(key)) if meta.get(key) else None
-        if lead and not any(i["url"] == unwrap_proxy(lead) for i in images):
-            images.insert(0, {"url": unwrap_proxy(lead), "caption": None})
-
+    title = _title(doc, meta, template)
+    images = take_images(container, url, template)  # before the body is read: captions leave it
     furniture = take_furniture(body_lines(container), title=title, outlets=site.outlets,
                                cut_from=template.cut_from)
-
-    published = None
-    if meta.get("date"):
-        value = meta["date"]
-        if isinstance(value, datetime):
-            value = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-            published = value.isoformat()
-        else:
-            published = find_datetime(str(value))
-    published = published or find_datetime(_pick(doc, template.published) or "")
-    if not published and (day := site.date_in_url(url)):
-        published = day.isoformat()
-
-    authors = clean_name_tokens(_pick(doc, template.authors) or "", site.outlets) \
-        if template.authors else []
-    editors_text = _pick(doc, template.editors) if template.editors else None
-    editors = find_editors(editors_text) if editors_text else []
-
-    source = (furniture.source or (str(meta["author"]) if meta.get("author") else None)
-              or _pick(doc, template.source)
-              or (dateline_source(furniture.lines[0]) if furniture.lines else None))
-    section = [str(c) for c in meta.get("categories") or []] or breadcrumbs(doc, template.section, title)
-
     return {
         "title": title,
-        "subtitle": "\n".join([*subtitle, *furniture.subtitle]) or None,
-        "published": published,
-        "authors": list(dict.fromkeys(authors + furniture.authors)),
-        "editors": list(dict.fromkeys(editors + furniture.editors)),
-        "source": source or site.source,
-        "section": section,
+        "subtitle": _subtitle(doc, template, furniture),
+        "published": _published(doc, meta, url, site, template),
+        "authors": _authors(doc, site, template, furniture),
+        "editors": _editors(doc, template, furniture),
+        "source": _source(doc, meta, site, template, furniture),
+        "section": _section(doc, meta, template, title),
         "body": "\n".join(furniture.lines),
-        "images": images,
+        "images": [*_lead_images(meta, url, images), *images],
         "dropped": furniture.dropped,
     }

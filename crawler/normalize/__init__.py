@@ -1,6 +1,6 @@
 """Text normalization: any extracted text in, canonical simplified text out.
 
-Pure functions, no Scrapy. See DESIGN.md, "Canonical text".
+Pure functions, no Scrapy. See docs/architecture.md, "Canonical text".
 
 - ``normalize_text(text) -> str``: the contract.
 - ``normalize_with_report(text) -> (str, report)``: the same text, and what

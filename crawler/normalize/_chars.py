@@ -1,4 +1,4 @@
-"""Character classes shared by the normalization steps.
+"""Character sets of the normalization steps (the shared classes are in crawler.text.chars).
 
 Speed note: Python's ``re`` checks a character class with scattered
 supplementary-plane members one literal at a time (about 200 ns a character on
@@ -11,26 +11,7 @@ from __future__ import annotations
 import re
 
 from crawler.normalize._charsets import AMBIGUOUS, SIMP_ONLY, T2S_EXTRA, TRAD_ONLY
-
-# Han ideographs: Extension A, the URO, compatibility ideographs, and the
-# supplementary planes (Extension B onwards, where OpenCC's rare forms live).
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-
-# What counts as "Chinese" around a punctuation mark: Han, CJK symbols
-# (。、「」《》), full-width punctuation (not the full-width letters and digits,
-# which are folded to ASCII first), and the quotes, ellipsis and dash Chinese
-# typesetting shares with Western text.
-CJK_PUNCT = (
-    "\u3001-\u303f\ufe10-\ufe1f\ufe30-\ufe4f"
-    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u2018\u2019\u201c\u201d\u2026\u2014"
-)
-CJK_CONTEXT = HAN + CJK_PUNCT
-# The same without the supplementary planes, for fast regex classes.
-CJK_BMP = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff" + CJK_PUNCT
-
-HAN_RE = re.compile(f"[{HAN}]")
-HAN_RUN_RE = re.compile(f"[{HAN}]+")
+from crawler.text.chars import CJK_CONTEXT, HAN
 
 _TRAD_BMP = "".join(c for c in TRAD_ONLY if ord(c) < 0x10000)
 _TRAD_SUPP = "".join(c for c in TRAD_ONLY if ord(c) >= 0x10000)

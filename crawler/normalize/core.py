@@ -9,10 +9,7 @@ from typing import Any
 
 from crawler.normalize import layout, mojibake, pinyin, punct, script
 from crawler.normalize.report import Report, merge_reports
-
-# Record fields holding one text, and fields holding a list of names.
-TEXT_FIELDS = ("title", "subtitle", "body", "source")
-NAME_FIELDS = ("authors", "editors")
+from crawler.record import NAME_FIELDS, TEXT_FIELDS
 
 
 def normalize_with_report(text: str) -> tuple[str, dict[str, Any]]:
@@ -56,7 +53,7 @@ def _normalize(text: str, script_hint: str | None) -> tuple[str, dict[str, Any]]
 
 
 def normalize_text(text: str) -> str:
-    """Bring extracted text to the canonical form of DESIGN.md ("Canonical text")."""
+    """Bring extracted text to canonical form (docs/architecture.md, "Canonical text")."""
     return normalize_with_report(text)[0]
 
 

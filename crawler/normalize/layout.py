@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize._chars import HAN
 from crawler.normalize.report import Report
+from crawler.text import HAN
 
 _NEWLINES_RE = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACES_RE = re.compile(r"[^\S\n]+")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize._chars import CJK_CONTEXT, HAN, is_han
+from crawler.normalize._chars import is_han
 from crawler.normalize.report import Report
+from crawler.text import CJK_CONTEXT, HAN
 
 # GBK codes of the full-width marks clones fold, by the ASCII they become.
 _FOLDED_GBK = {"，": b"\xa3\xac", "：": b"\xa3\xba", "；": b"\xa3\xbb", "（": b"\xa3\xa8",

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import opencc
 from pypinyin.pinyin_dict import pinyin_dict
 
 from crawler.normalize._chars import is_han
 from crawler.normalize.report import Report
+from crawler.text import converter
 
 # Tone-marked vowels and the rare syllabic consonants pypinyin writes (ń, ḿ, ê̄).
 _TONED = "àáèéìíòóùúāēěīńňōūǎǐǒǔǘǚǜǹḿếề\u0300\u0304\u030c"
@@ -40,7 +40,7 @@ _STRIP_TONE = str.maketrans(
 )
 _TONED_SET = frozenset(_TONED)
 
-_t2s = opencc.OpenCC("t2s")
+_t2s = converter("t2s")
 
 
 def strip_tone(syllable: str) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize._chars import CJK_BMP, HAN_RE, is_cjk
+from crawler.normalize._chars import is_cjk
 from crawler.normalize.report import Report
+from crawler.text import CJK_BMP, HAN_RE
 
 # Full-width letters and digits -> ASCII.
 _WIDE_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")

@@ -24,10 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import opencc
-
 from crawler.normalize._chars import (
-    HAN_RUN_RE,
     MAY_CHANGE_BMP_RE,
     SIMP_RE,
     TRAD_RE,
@@ -38,8 +35,9 @@ from crawler.normalize._chars import (
 )
 from crawler.normalize._charsets import AMBIGUOUS_OUTPUTS, T2S_EXTRA
 from crawler.normalize.report import Report
+from crawler.text import HAN_RUN_RE, converter
 
-_tw2s = opencc.OpenCC("tw2s")
+_tw2s = converter("tw2s")
 # Hong Kong variants (衞, 粧, 枱...) only hk2s converts.
 _EXTRA = str.maketrans(T2S_EXTRA)
 _EXTRA_RE = re.compile(f"[{''.join(T2S_EXTRA)}]")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 
 
@@ -15,12 +17,9 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        archive = WarcArchive.of(crawler)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive)
+        return cls(required(crawler, WarcArchive))
 
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
         self.archive.metadata(adapter["url"], response.get("record_id"), adapter.asdict())

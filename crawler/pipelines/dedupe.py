@@ -3,18 +3,21 @@ duplicate_of, similarity}. Nothing is dropped: copies go to the duplicates expor
 
 from __future__ import annotations
 
+from typing import Any
+
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.dedupe import DedupeConfig, Deduper
+from crawler.extensions import required
 from crawler.extensions.state import CrawlState
 
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        state = CrawlState.of(crawler)
+        state = required(crawler, CrawlState)
         self.store, self.run = state.store, state.run
         self.stats = crawler.stats
         self.deduper = Deduper(self.store, DedupeConfig(
@@ -27,7 +30,7 @@ class DedupePipeline:
             raise NotConfigured("DEDUPE_ENABLED is off")
         return cls(crawler)
 
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         verdict = self.deduper.add(
             record_id=adapter["id"], url=adapter["url"], canonical_url=adapter["canonical_url"],

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from crawler.extensions import required
 from crawler.extensions.state import CrawlState
 
 
@@ -18,7 +19,7 @@ class JsonlExportPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
-        self.store = CrawlState.of(crawler).store
+        self.store = required(crawler, CrawlState).store
         self.files: dict[tuple[str, str], IO[str]] = {}
 
     @classmethod
@@ -29,10 +30,10 @@ class JsonlExportPipeline:
         if (kind, name) not in self.files:
             folder = self.output_dir / kind
             folder.mkdir(parents=True, exist_ok=True)
-            self.files[kind, name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            self.files[kind, name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")
         return self.files[kind, name]
 
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         copy = (adapter.get("dedupe") or {}).get("duplicate_of")
         out = self._file("duplicates" if copy else "articles", self.crawler.spider.name)

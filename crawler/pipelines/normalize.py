@@ -3,13 +3,15 @@ changed is recorded in `normalization`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from itemadapter import ItemAdapter
 
 from crawler.normalize import normalize_record
 
 
 class NormalizePipeline:
-    def process_item(self, item):  # noqa: ANN001, ANN201 - Scrapy's signature
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         record = normalize_record(adapter.asdict())
         extracted = adapter.get("original")

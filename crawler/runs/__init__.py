@@ -50,7 +50,7 @@ def summarize(stats: dict, spider: str, *, site_spider: bool) -> dict:
             "already_archived": stats.get("dedupe/known_article_skipped", 0),
             "no_body": stats.get("article/no_body", 0),
             "read_generically": stats.get("article/method/generic-fallback", 0),
-            "dropped": _prefixed(stats, "item_dropped_reasons_count/"),
+            "dropped": _prefixed(stats, "validate/dropped/"),
         },
         "lines_cut": _prefixed(stats, "article/cut_lines/"),
         "errors": errors,

@@ -3,8 +3,8 @@ the mobile site m.xomn.cn. Two templates: the table layout used until 2019, the 
 
 from datetime import date
 
-from crawler.extract.fields import SOURCE_FIELD
 from crawler.sites.base import Pick, Site, Template
+from crawler.text import SOURCE_FIELD
 
 _EDITOR = Pick(".info .editor")
 

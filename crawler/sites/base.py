@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
+
+from crawler.urls import host_of, on_hosts
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,25 @@ class Template:
             self.valid_until is None or day <= self.valid_until)
 
 
+def check_periods(site: str, templates: tuple[Template, ...]) -> None:
+    """A site's dated templates are its successive layouts: each period must begin the day
+    after the one before ends, with no overlap and no gap. Templates used side by side (an
+    e-paper beside the site's own pages) carry no period and are chosen by their elements."""
+    names = [t.name for t in templates]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{site}: two templates share a name: {names}")
+    dated = sorted((t for t in templates if t.valid_from or t.valid_until),
+                   key=lambda t: t.valid_from or date.min)
+    for template in dated:
+        if template.valid_from and template.valid_until and template.valid_from > template.valid_until:
+            raise ValueError(f"{site}: template {template.name} ends before it begins")
+    for before, after in zip(dated, dated[1:], strict=False):
+        if before.valid_until is None or (after.valid_from and after.valid_from <= before.valid_until):
+            raise ValueError(f"{site}: templates {before.name} and {after.name} overlap")
+        if after.valid_from is None or after.valid_from != before.valid_until + timedelta(days=1):
+            raise ValueError(f"{site}: a gap between templates {before.name} and {after.name}")
+
+
 @dataclass(frozen=True)
 class Site:
     name: str  # the spider's name
@@ -71,16 +92,23 @@ class Site:
     source: str | None = None  # the outlet, where a page names none
     url_date: str | None = None  # regex with groups y, m, d: the date an article URL carries
     aliases: dict[str, str] = field(default_factory=dict)  # other host → the host pages are filed under
-    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_periods(self.name, self.templates)
 
     def on_host(self, host: str) -> Site:
         """This site served from another host (a mirror whose host the capture did not name)."""
         starts = tuple(re.sub(r"^(https?://)[^/]+", rf"\g<1>{host}", u) for u in self.start_urls)
         return replace(self, hosts=(host,), start_urls=starts)
 
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The hosts without their ports (a mirror given as `-a host=127.0.0.1:8000`), as
+        Scrapy's `allowed_domains` takes them."""
+        return tuple(dict.fromkeys(host_of(h) for h in self.hosts))
+
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+        return on_hosts(url, self.hosts)
 
     def _target(self, url: str) -> str:
         parts = urlsplit(url)

@@ -11,6 +11,4 @@ CHUZHOU = Site(
     templates=(FOUNDER,),
     source="滁州日报",
     url_date=FOUNDER_URL_DATE,
-    # Each issue links to the one before: stop following layouts older than this many days.
-    extra={"max_issue_age_days": 3650},
 )

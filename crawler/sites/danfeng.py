@@ -1,8 +1,8 @@
 r"""丹凤县人民政府 (a VSB CMS site): articles `/info/<channel>/<id>.htm`, channel listings such
 as `/xwzx/xzdt.htm` paginated as `/xwzx/xzdt/N.htm` (numbered downwards, oldest page 1)."""
 
-from crawler.extract.fields import SOURCE_FIELD
 from crawler.sites.base import Pick, Site, Template
+from crawler.text import SOURCE_FIELD
 
 VSB = Template(
     name="vsb",

@@ -1,9 +1,9 @@
 r"""淮南网 (淮南日报社): special-topic articles `zt_content.asp?id=N`, listed by
 `zt_list.asp?id=T[&page=P]`; its e-paper 淮河早报 on hhzb.huainannet.com (Founder)."""
 
-from crawler.extract.fields import kw
 from crawler.sites.base import Pick, Site, Template
 from crawler.sites.founder import FOUNDER, FOUNDER_URL_DATE
+from crawler.text import kw
 
 ZT_2020 = Template(
     name="zt-2020",

@@ -1,5 +1,7 @@
 """One spider per source: each declares its site; the crawl flow is inherited."""
 
+from typing import Any
+
 from crawler.sites import AHCAIJING, CHUZHOU, DANFENG, HUAINAN, QUTOUTIAO
 from crawler.spiders.base import SiteSpider
 
@@ -10,7 +12,7 @@ class QutoutiaoSpider(SiteSpider):
     name = "qutoutiao"
     site = QUTOUTIAO
 
-    def __init__(self, *args, host: str | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
         if host:
             self.site = QUTOUTIAO.on_host(host)
         super().__init__(*args, **kwargs)

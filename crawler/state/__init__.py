@@ -1,7 +1,7 @@
 """What must survive between runs, in one store: SQLite under OUTPUT_DIR by default.
 
-`StateStore` is the interface the crawl uses; a Redis or PostgreSQL backend implements the same
-methods for crawls spread over several machines.
+`StateStore` is the interface the crawl uses, and what another backend implements; `open_store`
+chooses the backend by `STATE_URL`.
 """
 
 from __future__ import annotations

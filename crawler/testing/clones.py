@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import random
 import re
-from functools import cache
 
 import opencc
 from pypinyin import Style, pinyin
+
+from crawler.text import HAN_BMP, converter
 
 VARIANTS = ("s2t", "s2tw", "s2hk")
 
 # The six marks clones fold; 。、“” and the rest survive in the captures.
 _FOLD = str.maketrans("，：；（）！？", ",:;()!?")
 
-# CJK Unified Ideographs and Extension A: the characters pypinyin has readings for.
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
-
-
-@cache
-def _converter(variant: str) -> opencc.OpenCC:
-    return opencc.OpenCC(variant)
+_HAN_RUN = re.compile(f"[{HAN_BMP}]+")
 
 
 def _readings(run: str) -> list[str]:
@@ -62,7 +57,7 @@ def clonify(
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     rng = random.Random(seed)
-    conv = _converter(variant)
+    conv = converter(variant)
     parts: list[str] = []
     pos = 0
     for m in _HAN_RUN.finditer(text):

