@@ -13,7 +13,9 @@ from crawler.extract.fields import (
     byline_names,
     complete_date,
     dateline_byline,
+    editor_names,
     find_authors,
+    find_editors,
     find_partial_date,
     name_value,
     original_author,
@@ -178,3 +180,19 @@ def test_script_publication_time_only_where_the_page_prints_none() -> None:
 
 def test_no_date_is_invented() -> None:
     assert page()["published"] is None
+
+
+# --- editors -------------------------------------------------------------------------------
+
+def test_editor_lines() -> None:
+    assert editor_names("责编：Demi Xia") == ["Demi Xia"]
+    assert editor_names("（责任编辑： HN666）") == ["HN666"]
+    assert editor_names("责任编辑：李跃群") == ["李跃群"]
+    assert find_editors("医技药剂党支部、药剂科供稿 摄影/张艳 编辑/苏芳") == ["苏芳"]
+
+
+def test_an_editor_line_closes_the_article() -> None:
+    fields = page(tail="<p>责任编辑：李跃群</p><p>校对：刘威</p><p>关键词 >> 招聘会,春季</p>")
+    assert fields["editors"] == ["李跃群", "刘威"]
+    assert fields["authors"] == []  # editors are never authors
+    assert fields["body"].endswith("第5段这是文章的一个段落，讲述了事情的经过和各方的看法，文字足够长，读起来像正文。")

@@ -36,7 +36,7 @@ _SOURCE = re.compile(any_kw("来源", "稿源", "出处") + r"\s*[:：]\s*[\[［
 # Parentheses are not separators: they hold a clone's pinyin inside a name (張發(fā)平).
 _SEP = re.compile(r"[\s　、，,;；/|｜【】\[\]▍■●◆]+")
 # A role and what separates it from the names: a colon, or at least a space.
-_ROLE_SEP = r"(?:\s*[:：]\s*|\s+)"
+_ROLE_SEP = r"(?:\s*[:：/／]\s*|\s+)"
 # Names after a role, stopping before the next role (`责编:汤宁 初审:孙继奎`).
 _NAMES = rf"((?:(?!{_EDITOR_ROLE}|{_AUTHOR_ROLE}){NAME}[\s　、，,]*)+)"
 
@@ -311,6 +311,9 @@ def trailing_byline(paragraph: str, outlets: tuple[str, ...] = ()) -> tuple[str,
     return paragraph[: match.start()].rstrip(), names
 
 
+_EDITOR_HANDLE = re.compile(r"\s*" + _EDITOR_ROLE + r"\s*[:：]\s*([A-Za-z][\w.\-]*(?: [A-Za-z][\w.\-]*)?)\s*")
+
+
 def editor_names(line: str) -> list[str] | None:
     """The editors if `line` is an editor line (`(责编:汤宁 初审:孙继奎)`, `▍编辑：安妮`)."""
     text = line.strip().strip(_BULLETS)
@@ -322,6 +325,9 @@ def editor_names(line: str) -> list[str] | None:
         body = body[outlet.end():]
     if len(body) > 80 or not re.match(r"\s*" + _EDITOR_ROLE + _ROLE_SEP, body):
         return None
+    handle = _EDITOR_HANDLE.fullmatch(body)  # `责编：Demi Xia`, `（责任编辑： HN666）`
+    if handle:
+        return [handle.group(1)]
     names = find_editors(body)
     rest = re.sub(_EDITOR_ROLE + _ROLE_SEP + _NAMES, "", body).strip()
     return names if names and not rest else None

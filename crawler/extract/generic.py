@@ -378,6 +378,22 @@ def _body_bylines(lines: list[str]) -> tuple[list[str], list[str], list[tuple[st
     return kept, list(dict.fromkeys(authors)), dropped
 
 
+def _closing_editors(lines: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """An editor line near the end (`责任编辑：李跃群`, `供稿 摄影/张艳 编辑/苏芳`) closes the
+    article: it and the site's lines after it (a proofreader, tip-off numbers, keywords) are
+    not the text; prose after it is kept. (lines, editors, dropped)."""
+    for i in range(max(0, len(lines) - _BYLINE_REACH), len(lines)):
+        line = lines[i]
+        names = editor_names(line) or (find_editors(line) if len(line) <= 60 and not _is_sentence(line) else [])
+        if names:
+            rest = lines[i + 1:]
+            editors = names + [n for ln in rest for n in (editor_names(ln) or [])]
+            kept = [ln for ln in rest if _is_sentence(ln) and editor_names(ln) is None]
+            dropped = [("info", ln) for ln in [line, *rest] if ln not in kept]
+            return lines[:i] + kept, list(dict.fromkeys(editors)), dropped
+    return lines, [], []
+
+
 def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: list[str],
              body: list[str], doc: etree._Element) -> list[str]:
     """The authors, from where pages most often name them to where they least often do."""
@@ -551,9 +567,11 @@ def extract_generic(text: str, url: str) -> dict:
     furniture.lines, body_authors, in_body = _body_bylines(furniture.lines)
     furniture.authors = list(dict.fromkeys(furniture.authors + body_authors))
     furniture.dropped += in_body
+    furniture.lines, closing, in_body = _closing_editors(furniture.lines)
+    furniture.dropped += in_body
 
-    editors = furniture.editors or [n for t in layout.head + head + tail + layout.tail
-                                    for n in find_editors(t)]
+    editors = furniture.editors or closing or [n for t in layout.head + head + tail + layout.tail
+                                               for n in find_editors(t)]
     authors = _authors(layout, head, tail, furniture.authors, furniture.lines, doc)
     info = head + layout.head + tail + layout.tail
     source = (furniture.source or next((v for v in map(find_source, info) if v), None)
