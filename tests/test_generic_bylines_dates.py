@@ -196,3 +196,34 @@ def test_an_editor_line_closes_the_article() -> None:
     assert fields["editors"] == ["李跃群", "刘威"]
     assert fields["authors"] == []  # editors are never authors
     assert fields["body"].endswith("第5段这是文章的一个段落，讲述了事情的经过和各方的看法，文字足够长，读起来像正文。")
+
+
+# --- forum threads -------------------------------------------------------------------------
+
+def _post(floor: str, user: str, when: str, text: str, quote: str = "") -> str:
+    """A post as forum software lays it out: the poster's panel, the floor and time, the text,
+    a signature, the reply links."""
+    return (f"<table><tr><td class=pls><div><a href='/space/{user}'>{user}</a></div>"
+            "<dl><dt>积分</dt><dd>1234</dd><dt>帖子</dt><dd>56</dd></dl><div>注册时间 2010-1-1</div></td>"
+            f"<td class=plc><div>{floor} 发表于 {when}</div><div class=t_f>{quote}{text}</div>"
+            "<div class=sign>签名：生活就像一盒巧克力，你永远不知道下一块是什么味道。</div>"
+            "<div><a href='/reply'>回复</a> <a href='/quote'>引用</a> <a href='/report'>举报</a></div>"
+            "</td></tr></table>")
+
+
+def test_a_forum_thread_gives_its_opening_post_and_replies() -> None:
+    opening = "小区门口修路的事情，大家怎么看，欢迎讨论，说说自己的想法和建议，我先说两句。" * 3
+    reply = "我觉得修路是好事，但是应该提前通知居民，不然早上出行很不方便，希望以后注意。" * 2
+    second = "施工噪音太大了，晚上十点以后还在施工，影响休息，希望有关部门能够管一管。" * 2
+    quote = f"<blockquote>张三 发表于 2020-5-1 10:00<br>{opening[:30]}</blockquote>"
+    html = ("<html><head><title>小区门口修路，大家怎么看 - 某某论坛</title></head><body>" + NAV
+            + "<h1>小区门口修路，大家怎么看</h1>"
+            + _post("楼主", "张三", "2020-5-1 10:00", opening)
+            + _post("沙发", "李四", "2020-5-1 11:00", reply)
+            + _post("板凳", "王五", "2020-5-1 12:00", second, quote)
+            + _post("地板", "赵六", "2020-5-1 13:00", "顶")
+            + "<div><textarea></textarea>快速回复 您需要登录后才可以回帖</div></body></html>")
+    fields = extract_article(html.encode("utf-8"), "http://bbs.example.invalid/thread-1-1-1.html")
+    assert fields["authors"] == ["张三"]
+    assert fields["published"] == "2020-05-01T10:00:00+08:00"
+    assert fields["body"].split("\n") == [opening, reply, second]  # no panel, signature, quote

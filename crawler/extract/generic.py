@@ -21,7 +21,6 @@ from lxml import etree
 from crawler.extract.cleanup import is_copyright, is_share, take_furniture
 from crawler.extract.fields import (
     SHANGHAI,
-    any_kw,
     byline_names,
     complete_date,
     dateline_byline,
@@ -48,10 +47,11 @@ from crawler.extract.generic_body import (
     is_date_only,
     is_end_heading,
     is_related_heading,
+    line_score,
     page_lines,
 )
 from crawler.extract.html import parse, strip_invisible, text_of, trafilatura_lines
-from crawler.text import HAN_BMP, HAN_CLASS
+from crawler.text import HAN_BMP, HAN_CLASS, any_kw, kw
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
@@ -394,6 +394,63 @@ def _closing_editors(lines: list[str]) -> tuple[list[str], list[str], list[tuple
     return lines, [], []
 
 
+_SIGNATURE = re.compile(r"^\W*" + any_kw("个性签名", "签名档", "签名") + r"\s*[:：]")
+# The opening post's header on a forum thread: `楼主 发表于 2020-5-1 10:00`, `[楼主] 发表于 …`.
+_OPENING_POST = re.compile(r"^\W*楼主\W*(?:发表于|发表时间|发帖时间|发布于|于)")
+
+
+# A post's header on a forum thread: its floor (`沙发`, `2楼`, `第 3 楼`, `#4`) by its time.
+_FLOOR = re.compile(r"^\W*(?:楼主|沙发|板凳|地板|\d+\s*[楼#]|第\s*\d+\s*楼|#\s*\d+|" + kw("楼层")
+                    + r"\s*[:：]?\s*第?\s*\d+\s*楼)")
+# Where a thread's replies end: the reply box, the pager.
+_REPLY_BOX = re.compile(any_kw("快速回复", "发表回复", "回复本帖", "您需要登录后才可以回帖", "下一页", "返回列表"))
+
+
+def _in_quote(line: Line) -> bool:
+    """Inside a quoted earlier post (`<blockquote>`, a `quote` box)."""
+    chain = [line.block, *line.block.iterancestors()] if line.block is not None else []
+    return any(el.tag == "blockquote" or "quote" in (el.get("class") or "").lower() for el in chain)
+
+
+def _replies(layout: Layout) -> list[str]:
+    """On a forum thread (its posts headed by their floors, `楼主`, `沙发`, `第 2 楼`), the text of
+    the replies after the opening post: each reply's prose, without the poster's panel, the
+    signature, the quoted post or the reply box; chatter too short to read as prose is left."""
+    lines = layout.lines
+    opening = range(max(0, layout.start - _HEAD_LINES), min(layout.end, len(lines)))
+    if not any(_FLOOR.match(lines[i].text) and _dated(lines[i].text) for i in opening):
+        return []
+    out: list[str] = []
+    in_reply = False
+    for line in lines[layout.end:]:
+        text = line.text
+        if _REPLY_BOX.search(text) and len(text) <= 60:
+            break
+        if _FLOOR.match(text) and _dated(text):
+            in_reply = True
+            continue
+        if in_reply and line_score(line) > 0 and not _links(line) and not _in_quote(line) \
+                and not _SIGNATURE.match(text) and not is_info_line(text) and _is_sentence(text):
+            out.append(text)
+    return out
+
+
+def _thread_starter(layout: Layout) -> str | None:
+    """On a forum thread whose opening post is headed `楼主 发表于 …`, the poster: the name in
+    the user panel just before that header."""
+    lines = layout.lines
+    for i in range(max(0, layout.start - _HEAD_LINES), min(layout.end, len(lines))):
+        if _OPENING_POST.match(lines[i].text):
+            panel = list(reversed(lines[max(0, i - 8):i]))
+            # The name links to the poster's profile; the panel's labels do not.
+            for ln in [ln for ln in panel if ln.link_chars >= ln.chars] + panel:
+                name = _handle(ln.text)
+                if name and not is_info_line(ln.text) and not re.fullmatch(r"[\d\W]+", ln.text):
+                    return name
+            return None
+    return None
+
+
 def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: list[str],
              body: list[str], doc: etree._Element) -> list[str]:
     """The authors, from where pages most often name them to where they least often do."""
@@ -401,6 +458,7 @@ def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: lis
     names = body_authors + _names_in(layout.head + head)
     names += [n for n in map(_bare_name, layout.under_title) if n]
     names += [n for n in map(_handle, layout.posters) if n]
+    names += [n for n in [_thread_starter(layout)] if n]
     if names:
         return list(dict.fromkeys(names))
     after = tail + layout.tail
@@ -559,6 +617,9 @@ def extract_generic(text: str, url: str) -> dict:
     dropped += [("copyright" if is_copyright(ln) else "share", ln) for ln in lines
                 if is_copyright(ln) or is_share(ln)]
     lines = [ln for ln in lines if not (is_copyright(ln) or is_share(ln))]
+    # A forum poster's signature under each post.
+    dropped += [("signature", ln) for ln in lines if _SIGNATURE.match(ln)]
+    lines = [ln for ln in lines if not _SIGNATURE.match(ln)]
     if not _has_prose(lines):
         # Our reading found no sentences; trafilatura's may (a page of one long <pre>, say).
         lines = trafilatura_lines(text, url) or lines
@@ -569,6 +630,7 @@ def extract_generic(text: str, url: str) -> dict:
     furniture.dropped += in_body
     furniture.lines, closing, in_body = _closing_editors(furniture.lines)
     furniture.dropped += in_body
+    furniture.lines += _replies(layout)
 
     editors = furniture.editors or closing or [n for t in layout.head + head + tail + layout.tail
                                                for n in find_editors(t)]
