@@ -33,7 +33,7 @@ class ArticleRecord(TypedDict):
     images: list[Image]
     original: dict[str, Any]  # {title, body} as extracted, before normalization
     # set by the pipelines
-    normalization: dict[str, Any]
+    normalization: dict[str, Any]  # what normalization changed; lines_cut: what extraction cut, by reason
     dedupe: dict[str, Any]
     warc: dict[str, Any] | None  # the response record's locator
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,6 +54,8 @@ class ArticleSpider(scrapy.Spider):
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
+            # What extraction cut, by reason; the normalize pipeline adds what it changed.
+            normalization={"lines_cut": dict(Counter(reason for reason, _line in extraction.dropped))},
             **fields,
         )
 
