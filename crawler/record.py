@@ -46,6 +46,6 @@ PIPELINE_FIELDS = ("normalization", "dedupe", "warc")
 # Kinds of field, for the stages that treat them alike.
 LIST_FIELDS = tuple(name for name, kind in get_type_hints(ArticleRecord).items() if get_origin(kind) is list)
 TEXT_FIELDS = ("title", "subtitle", "body", "source")  # normalized as text
-NAME_FIELDS = ("authors", "editors")  # lists of names, normalized one by one
+NAME_FIELDS = ("authors", "editors", "section")  # lists of short texts (names, breadcrumbs), normalized one by one
 
 assert CRAWL_FIELDS + EXTRACTED_FIELDS + PIPELINE_FIELDS == FIELDS, "every field in exactly one group"

@@ -22,5 +22,5 @@ class ArchivePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
-        self.archive.metadata(adapter["url"], response.get("record_id"), adapter.asdict())
+        self.archive.metadata(adapter["id"], response.get("record_id"), adapter.asdict())
         return item
