@@ -53,6 +53,11 @@ class Original:
     record_id: str
 
 
+def payload_key(prefix: str, digest: str) -> str:
+    """The state store's key for a payload archived in the WARC files named `prefix-*`."""
+    return f"{prefix} {digest}"
+
+
 def payload_digest(data: bytes) -> str:
     digester = Digester("sha1")
     digester.update(data)

@@ -33,17 +33,13 @@ from crawler.archive import (
     merged_is_stale,
     recover_folder,
 )
+from crawler.archive.writer import payload_key
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CrawlState
 from crawler.state import StateStore
 
 log = logging.getLogger(__name__)
-
-
-def payload_key(prefix: str, digest: str) -> str:
-    """The state store's key for a payload archived in the WARC files named `prefix-*`."""
-    return f"{prefix} {digest}"
 
 
 class WarcArchive:

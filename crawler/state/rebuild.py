@@ -13,7 +13,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.writer import Original
+from crawler.archive.writer import Original, payload_key
 from crawler.dedupe import DedupeConfig, Signer, content_hash, elect
 from crawler.dedupe.canonical import evidence_of
 from crawler.sites import SITES
@@ -53,12 +53,18 @@ def rebuild(output: Path, store: SqliteStore, config: DedupeConfig) -> Rebuilt:
                    key=lambda p: m.group(1) if (m := _STAMP.search(p.name)) else p.name)
     with store.exclusive():
         for path in warcs:
+            stamp = _STAMP.search(path.name)
+            prefix = path.name[:stamp.start()] if stamp else path.name.split("-", 1)[0]
             with open(path, "rb") as fh:
                 for record in ArchiveIterator(fh):
                     digest = record.rec_headers.get_header("WARC-Payload-Digest")
-                    if record.rec_type != "response" or not digest or store.original_payload(digest):
+                    if record.rec_type != "response" or not digest:
                         continue
-                    store.add_payload(digest, Original(record.rec_headers.get_header("WARC-Target-URI"),
+                    key = payload_key(prefix, digest)
+                    # An empty payload (a redirect) is never a revisit's original, as in a crawl.
+                    if store.original_payload(key) or not record.raw_stream.read(1):
+                        continue
+                    store.add_payload(key, Original(record.rec_headers.get_header("WARC-Target-URI"),
                                                        record.rec_headers.get_header("WARC-Date"),
                                                        record.rec_headers.get_header("WARC-Record-ID")))
                     done.payloads += 1
