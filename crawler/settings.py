@@ -27,7 +27,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Extraction and link extraction run in worker threads; a page taking longer is given up on.
+# Extraction and link extraction of pages over PARSE_THREAD_BYTES run in worker threads, within
+# PARSE_TIME_BUDGET seconds (a page taking longer is given up on); smaller ones on the spot.
+PARSE_THREAD_BYTES = 256 * 1024
 PARSE_TIME_BUDGET = 10.0  # seconds
 MAX_LINKS_PER_PAGE = 10000  # links followed from one page (more are counted, links/dropped)
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024  # article pages larger than this are archived, not parsed

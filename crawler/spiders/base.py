@@ -110,7 +110,7 @@ class ArticleSpider(scrapy.Spider):
         """The page extracted, off the reactor, how it was decoded counted; None when the
         extraction took longer than its time budget."""
         stats = self.crawler.stats
-        extraction = await self.off_reactor(response.url, partial(
+        extraction = await self.off_reactor(response, partial(
             extract, response.body, response.url, site=self.site, content_type=response.headers.get("Content-Type")))
         if extraction is None:
             return None
@@ -126,10 +126,15 @@ class ArticleSpider(scrapy.Spider):
             stats.inc_value("article/nul_chars_dropped", decoded.nuls)
         return extraction
 
-    async def off_reactor(self, url: str, work: Callable[[], T]) -> T | None:
-        """Run CPU-heavy work (extraction, link extraction) in a worker thread, so a slow page
-        delays only itself, not every request in flight. None when it takes longer than
-        PARSE_TIME_BUDGET seconds: the page is given up on (errors/parse_timeout)."""
+    async def off_reactor(self, response: Response, work: Callable[[], T]) -> T | None:
+        """Run CPU-heavy work (extraction, link extraction) on a page of more than
+        PARSE_THREAD_BYTES in a worker thread, so a slow page delays only itself, not every
+        request in flight. None when it takes longer than PARSE_TIME_BUDGET seconds: the page is
+        given up on (errors/parse_timeout). Smaller pages, quick by their size, are read on the
+        spot, in the order they arrived, which keeps a crawl's filing order reproducible."""
+        if len(response.body) <= self.settings.getint("PARSE_THREAD_BYTES"):
+            return work()
+        url = response.url
         budget = self.settings.getfloat("PARSE_TIME_BUDGET")
         try:
             return await asyncio.wait_for(asyncio.to_thread(work), budget or None)
@@ -142,7 +147,7 @@ class ArticleSpider(scrapy.Spider):
         cut short is counted: links/capped_pages, links/dropped)."""
         if not hasattr(response, "text"):
             return []
-        found = await self.off_reactor(response.url, partial(links.extract_links, response)) or []
+        found = await self.off_reactor(response, partial(links.extract_links, response)) or []
         cap = self.settings.getint("MAX_LINKS_PER_PAGE")
         if cap and len(found) > cap:
             self.crawler.stats.inc_value("links/capped_pages")
