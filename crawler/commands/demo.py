@@ -24,16 +24,19 @@ from crawler.sites import SITES
 CLONE_SITE = {"start_url": "http://news.clone-farm.example/news/shms/"}
 
 
+# The fixture server is ours and local: no need to be slow. Set over the project's polite
+# settings (a command's default_settings rank below them); `-s` still overrides these.
+DEMO_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_TIMEOUT": 10,
+    "RETRY_TIMES": 1,
+}
+
+
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = {
-        # The fixture server is ours and local: no need to be slow.
-        "DOWNLOAD_DELAY": 0,
-        "DOWNLOAD_DELAY_JITTER": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_TIMEOUT": 10,
-        "RETRY_TIMES": 1,
-    }
 
     def syntax(self) -> str:
         return "[options] [spider ...]"
@@ -53,6 +56,8 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if state_refused(self, "demo"):
             return
+        for name, value in DEMO_SETTINGS.items():
+            self.settings.set(name, value, priority="project")
         server = FixtureServer().start()
         try:
             self.settings.set("FIXTURE_SERVER", server.address, priority="cmdline")
