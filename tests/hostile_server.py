@@ -155,7 +155,8 @@ class HostileServer:
                  "/news/utf8-gbk-footer.html", "/news/utf8-invalid.html", "/news/report.html",
                  "/news/photo.html", "/news/busy-503.html", "/news/busy-429.html", "/news/busy-long.html", "/news/loop-a.html",
                  "/news/redirects-0.html", "/news/bomb.html", "/news/corrupt-gzip.html",
-                 "/links.html", *(f"/slow/{i}.html" for i in range(self.SLOW_PAGES))]
+                 *(f"/slow/{i}.html" for i in range(self.SLOW_PAGES)),
+                 "/links.html"]  # last: Scrapy's queue is LIFO, so it comes before the slow pages
         items = "".join(f'<li><a href="{u}">{u}</a></li>' for u in links)
         return f'<html><head><meta charset="utf-8"><title>敌意</title></head><body><ul>{items}</ul></body></html>'.encode()
 

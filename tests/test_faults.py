@@ -177,9 +177,12 @@ def test_a_page_of_100000_links_delays_other_requests_no_more_than_its_time_budg
     # the event loop it held every request for as long as its parse took, 3.5 s here.)
     links = first.arrivals("/links.html")
     assert len(links) == 1 and first.stats["errors/parse_timeout"] == 1
-    arrivals = [r.at for r in first.seen]
-    after = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False) if a >= links[0]]
-    assert after and max(after) < BUDGET + 1.0, max(after)
+    # While the crawl has pages to fetch (the /slow/ ones); its tail waits on Retry-After.
+    busy_until = max(r.at for r in first.seen if r.path.startswith("/slow/"))
+    assert busy_until > links[0] + BUDGET, "the crawl had nothing to do while the page was read"
+    arrivals = [r.at for r in first.seen if links[0] <= r.at <= busy_until]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    assert gaps and max(gaps) < BUDGET + 1.0, max(gaps)
 
 
 @contextmanager
