@@ -4,7 +4,8 @@ Offline: requests for the sites' real hostnames go to the fixture server (FIXTUR
 articles land under OUTPUT_DIR with their real URLs. The clone site (a content farm, not a
 source of ours) is crawled with `generic`. Exits non-zero if a site looks broken, as `crawlall`
 judges it (crawler.runs.assess): a spider that did not finish or raised errors, or found no
-article at all (neither new nor already archived).
+article at all (neither new nor already archived). Then writes the current stories view,
+OUTPUT_DIR/stories.jsonl, as `scrapy stories` does.
 """
 
 from __future__ import annotations
@@ -15,23 +16,27 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.commands.stories import stories_of
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
 
-CLONE_SITE = {"start_url": "http://news.clone-farm.example/news/shms/",
-              "allow": r"/news/shms/\d{4}-\d{2}-\d{2}/\d+\.html$"}
+# No `allow`: generic finds the clone's articles by what extraction finds on its pages.
+CLONE_SITE = {"start_url": "http://news.clone-farm.example/news/shms/"}
+
+
+# The fixture server is ours and local: no need to be slow. Set over the project's polite
+# settings (a command's default_settings rank below them); `-s` still overrides these.
+DEMO_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_TIMEOUT": 10,
+    "RETRY_TIMES": 1,
+}
 
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = {
-        # The fixture server is ours and local: no need to be slow.
-        "DOWNLOAD_DELAY": 0,
-        "DOWNLOAD_DELAY_JITTER": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_TIMEOUT": 10,
-        "RETRY_TIMES": 1,
-    }
 
     def syntax(self) -> str:
         return "[options] [spider ...]"
@@ -49,6 +54,8 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"unknown site spider(s): {', '.join(unknown)}")
         assert self.settings is not None
+        for name, value in DEMO_SETTINGS.items():
+            self.settings.set(name, value, priority="project")
         server = FixtureServer().start()
         try:
             self.settings.set("FIXTURE_SERVER", server.address, priority="cmdline")
@@ -62,5 +69,7 @@ class Command(ScrapyCommand):
         path = write_summary(output, "demo", reports)
         print(f"\nDemo crawl of the fixture sites (served at {server.address}), output in {output}/, report {path}:")
         print_summary(reports)
+        stories, count = stories_of(output, self.settings.get("STATE_URL", ""))
+        print(f"{count} stories, each once, in {stories} (scrapy stories writes it again)")
         broken = [r["spider"] for r in reports if r.get("problems")]
         self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0

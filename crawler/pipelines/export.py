@@ -1,5 +1,8 @@
-"""Write articles as JSON lines, appended, one per line: each story once in
-`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`.
+"""Write articles as JSON lines, appended, one per line: a record that was its story's canonical
+one when filed in `OUTPUT_DIR/articles/<spider>.jsonl`, the other copies in
+`OUTPUT_DIR/duplicates/<spider>.jsonl`; when a filing re-points or merges clusters, the cluster
+event log `OUTPUT_DIR/clusters.jsonl` says so. Nothing is rewritten: `scrapy stories` gives the
+current canonical record of every story.
 
 Group commit: each line is written to the file at once (a killed process loses none of them),
 and every `EXPORT_BATCH` records, or after `EXPORT_BATCH_SECONDS`, and when the spider closes,
@@ -18,8 +21,9 @@ from typing import IO, Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from crawler.dedupe import cluster_events
 from crawler.extensions import required
-from crawler.extensions.state import CrawlState
+from crawler.extensions.state import CLUSTER_LOG, CrawlState, append_lines
 
 
 class JsonlExportPipeline:
@@ -50,6 +54,7 @@ class JsonlExportPipeline:
         out = self._file("duplicates" if copy else "articles", self.crawler.spider.name)
         out.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
         out.flush()  # an item written is an item kept, whatever happens to the process next
+        append_lines(self.output_dir / CLUSTER_LOG, cluster_events(adapter.asdict()))
         self.pending.append((adapter["id"], adapter["canonical_url"], adapter["fetched_at"]))
         if len(self.pending) >= self.batch or time.monotonic() - self.synced_at >= self.batch_seconds:
             self.commit()
