@@ -42,7 +42,21 @@ import lxml.html
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scrapy import signals  # noqa: E402
+from scrapy.crawler import CrawlerProcess  # noqa: E402
+from scrapy.utils.project import get_project_settings  # noqa: E402
+
+import crawler.dedupe as dedupe  # noqa: E402
+import crawler.extract as extract_module  # noqa: E402
+import crawler.spiders.base as spider_base  # noqa: E402
+from crawler.archive import writer  # noqa: E402
+from crawler.extensions.archive import WarcArchive  # noqa: E402
+from crawler.extract import extract  # noqa: E402
 from crawler.fixtures import FixtureServer, fixture_articles  # noqa: E402
+from crawler.pipelines.export import JsonlExportPipeline  # noqa: E402
+from crawler.pipelines.normalize import NormalizePipeline  # noqa: E402
+from crawler.spiders.generic import GenericSpider  # noqa: E402
+from crawler.state.sqlite import SqliteStore  # noqa: E402
 
 HOST = "bench-crawl.news.example"
 PER_LISTING = 50
@@ -205,7 +219,6 @@ class SiteServer(FixtureServer):
 def extraction_loop(site: Site, pages: int) -> tuple[float, int, int]:
     """`extract` on each page as the spider gets it (decompressed): pages/s, mean page bytes,
     and how many had an article body."""
-    from crawler.extract import extract  # noqa: PLC0415 (imported here: the crawls import it themselves)
 
     bodies = []
     for n in range(pages):
@@ -273,17 +286,9 @@ class StageTimer:
 
 def _instrument(timer: StageTimer) -> None:
     """Time the full crawl's stages where they are called."""
-    import crawler.dedupe as dedupe  # noqa: PLC0415
-    import crawler.extract as extract  # noqa: PLC0415
-    import crawler.spiders.base as spider  # noqa: PLC0415
-    from crawler.archive import writer  # noqa: PLC0415
-    from crawler.extensions.archive import WarcArchive  # noqa: PLC0415
-    from crawler.pipelines.export import JsonlExportPipeline  # noqa: PLC0415
-    from crawler.pipelines.normalize import NormalizePipeline  # noqa: PLC0415
-    from crawler.state.sqlite import SqliteStore  # noqa: PLC0415
 
-    timer.patch("decode", extract, "decode_html")
-    timer.patch("extract", spider, "extract")
+    timer.patch("decode", extract_module, "decode_html")
+    timer.patch("extract", spider_base, "extract")
     timer.patch("normalize", NormalizePipeline, "process_item")
     timer.patch("fingerprint", dedupe, "content_hash")
     timer.patch("fingerprint", dedupe.Signer, "signature", "band_keys")
@@ -298,11 +303,7 @@ def _instrument(timer: StageTimer) -> None:
 
 def child(mode: str, server: str, out: str, pages: int) -> None:
     """Run one crawl in this process; print its figures as a JSON line."""
-    from scrapy import signals  # noqa: PLC0415
-    from scrapy.crawler import CrawlerProcess  # noqa: PLC0415
-    from scrapy.utils.project import get_project_settings  # noqa: PLC0415
 
-    from crawler.spiders.generic import GenericSpider  # noqa: PLC0415
 
     class BareFetch(GenericSpider):
         name = "bench-fetch"
