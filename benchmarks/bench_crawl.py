@@ -308,8 +308,8 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     class BareFetch(GenericSpider):
         name = "bench-fetch"
 
-        def parse_article(self, response: Any) -> Any:
-            return []
+        def judged(self, response: Any, listed: bool) -> Any:  # the page is not read
+            return iter(())
 
     timer = StageTimer()
     if mode == "full":
@@ -350,7 +350,8 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     crawler.signals.connect(engine_started, signal=signals.engine_started)
     crawler.signals.connect(engine_stopped, signal=signals.engine_stopped)
     crawler.signals.connect(response_received, signal=signals.response_received)
-    process.crawl(crawler, start_url=f"http://{HOST}/", allow=r"/a/\d+\.html$")
+    process.crawl(crawler, start_url=f"http://{HOST}/", allow=r"/a/\d+\.html$",
+                  max_pages=pages + pages // PER_LISTING + 100)
     process.start()
     stats = crawler.stats.get_stats()
     print(json.dumps({
