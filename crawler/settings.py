@@ -110,6 +110,12 @@ DEDUPE_SHINGLE = 5  # characters per shingle
 DEDUPE_NUM_PERM = 128  # MinHash permutations
 REFRESH = False  # fetch article pages again even when already archived
 
+# --- export ---------------------------------------------------------------------
+# Group commit: the exports are fsynced, and their filings marked exported, every this many
+# records or seconds (and at the end); lines are written at once (crawler/pipelines/export.py).
+EXPORT_BATCH = 32
+EXPORT_BATCH_SECONDS = 1.0
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -25,6 +25,39 @@ from datasketch import MinHash, MinHashLSH
 from crawler.dedupe.canonical import Copy, Evidence, choose, evidence_of
 from crawler.dedupe.text import canonical_text, content_hash, shingles
 
+_BLOCK = 512  # shingles permuted at once: the block stays in the CPU's cache
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch pre-mixes its input hashes."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def minhash_affine32(grams: set[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The MinHash of a set of strings in datasketch's affine32 scheme (the first 4 bytes of
+    each one's SHA-1, little-endian, pre-mixed, then `a * h + b mod 2**32` per permutation),
+    computed in blocks so that the shingles-by-permutations array is never built whole."""
+    values = np.full(a.shape, np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not grams:
+        return values
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(g.encode("utf-8")).digest() for g in grams])
+    hv = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 20)[:, :4].copy().view("<u4").reshape(-1, 1)
+    hv = _fmix32(hv.astype(np.uint32))
+    block = np.empty((min(_BLOCK, len(hv)), a.size), dtype=np.uint32)
+    for start in range(0, len(hv), _BLOCK):
+        rows = hv[start:start + _BLOCK]
+        out = block[:len(rows)]
+        np.multiply(rows, a, out=out)
+        np.add(out, b, out=out)
+        np.minimum(values, out.min(axis=0), out=values)
+    return values
+
+
 SCHEME = "affine32"  # datasketch's permutation scheme; signatures of different schemes don't compare
 
 
@@ -49,13 +82,9 @@ class Signer:
         return self._template.permutations
 
     def signature(self, body: str) -> np.ndarray:
-        """The MinHash signature (uint32 values) of a body's canonical text."""
-        minhash = MinHash(num_perm=self.config.num_perm, seed=1, permutations=self._permutations,
-                          scheme=SCHEME)
-        grams = shingles(canonical_text(body), self.config.shingle)
-        if grams:
-            minhash.update_batch([g.encode("utf-8") for g in grams])
-        return minhash.hashvalues.astype(np.uint32)
+        """The MinHash signature (uint32 values) of a body's canonical text: datasketch's
+        affine32 MinHash (`update_batch` of the UTF-8 shingles, SHA-1 hashed), value for value."""
+        return minhash_affine32(shingles(canonical_text(body), self.config.shingle), *self._permutations)
 
     def fingerprint_format(self) -> str:
         """What persisted signatures and band keys depend on: a store holds one format."""

@@ -4,6 +4,12 @@ one when filed in `OUTPUT_DIR/articles/<spider>.jsonl`, the other copies in
 event log `OUTPUT_DIR/clusters.jsonl` says so. Nothing is rewritten: `scrapy stories` gives the
 current canonical record of every story.
 
+Group commit: each line is written to the file at once (a killed process loses none of them),
+and every `EXPORT_BATCH` records, or after `EXPORT_BATCH_SECONDS`, and when the spider closes,
+the files are fsynced and only then are the batch's filings marked exported in the store. A
+crash in between leaves them filed but unmarked: the next run finds their lines in the
+exports and confirms them (crawler.extensions.state), so nothing is lost or exported twice.
+
 A write that fails (a full disk) leaves no partial line: the file is cut back to where the line
 began, the article is not marked archived (the next run fetches it again), and the failure is
 reported (the crawl stops and exits non-zero)."""
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,10 @@ class JsonlExportPipeline:
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
         self.store = required(crawler, CrawlState).store
         self.files: dict[tuple[str, str], int] = {}  # file descriptors, appending
+        self.batch = max(1, crawler.settings.getint("EXPORT_BATCH", 32))
+        self.batch_seconds = crawler.settings.getfloat("EXPORT_BATCH_SECONDS", 1.0)
+        self.pending: list[tuple[str, str, str]] = []  # written, not yet fsynced and marked
+        self.synced_at = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlExportPipeline:
@@ -52,7 +63,7 @@ class JsonlExportPipeline:
         line = (json.dumps(adapter.asdict(), ensure_ascii=False) + "\n").encode("utf-8")
         try:
             fd = self._file(kind, self.crawler.spider.name)
-            append_whole(fd, line)
+            append_whole(fd, line, sync=False)  # whole or not at all; fsynced by the batch
         except OSError as error:
             report_fault(self.crawler, "export", error)
             raise DropItem(f"not exported: {error}") from error
@@ -60,14 +71,30 @@ class JsonlExportPipeline:
             append_lines(self.output_dir / CLUSTER_LOG, cluster_events(adapter.asdict()))
         except OSError as error:  # the next run's recovery logs the events of exported records
             report_fault(self.crawler, "cluster log", error)
-        try:
-            # Only now is the article archived for good: its URL is not fetched again.
-            self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])
-        except sqlite3.Error as error:  # the record is exported: the next run's recovery marks it
-            report_fault(self.crawler, "state store", error)
+        self.pending.append((adapter["id"], adapter["canonical_url"], adapter["fetched_at"]))
+        if len(self.pending) >= self.batch or time.monotonic() - self.synced_at >= self.batch_seconds:
+            self.commit()
         return item
 
+    def commit(self) -> None:
+        """Make the written records durable, then mark their filings exported."""
+        pending, self.pending = self.pending, []
+        self.synced_at = time.monotonic()
+        try:
+            for fd in self.files.values():
+                os.fsync(fd)
+        except OSError as error:  # not durable: left unmarked, the next run's recovery decides
+            report_fault(self.crawler, "export", error)
+            return
+        try:
+            # Only now are the articles archived for good: their URLs are not fetched again.
+            for record_id, url, fetched_at in pending:
+                self.store.mark_exported(record_id, url, fetched_at)
+        except sqlite3.Error as error:  # the records are exported: the next run's recovery marks them
+            report_fault(self.crawler, "state store", error)
+
     def close_spider(self) -> None:
+        self.commit()
         for fd in self.files.values():
             os.close(fd)
         self.files.clear()

@@ -1,0 +1,422 @@
+"""The crawl against its own ceiling: extraction alone, a bare fetch, the crawl with extraction
+only, and the full crawl (normalize, dedupe, archive, export), on the same local site, in one run.
+
+    .venv/bin/python benchmarks/bench_crawl.py [--pages 2000] [--templates DIR]
+    .venv/bin/python benchmarks/bench_crawl.py --pages 50000 --only full   # memory as the crawl grows
+
+The site (served on 127.0.0.1 by the fixture server, under a host of its own) has listing pages
+of 50 links and article pages built from real page templates: the fixture sites' article pages
+(the default), or the real pages of a folder given with `--templates` (used as templates only:
+their story is replaced). Each article is a distinct story made of sentences drawn from the
+templates' own text, with its own numbers, at tens of KB a page with the template's furniture
+and a list of related links; about 10% are real copies of an earlier story (exact, or with a
+paragraph added, in another template), 20% are GBK and 30% gzip-compressed.
+
+It prints, as pages/s and as a ratio to the extraction loop: the extraction loop (`extract` on
+each page's bytes, one core), a bare Scrapy fetch of the same pages (no parsing, no pipelines),
+the crawl with extraction only (no archive, no pipelines), and the full crawl; then the full
+crawl's time by stage (each stage's own time, timed around its calls) and its peak RSS at every
+checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages). The machine may be shared: compare the
+ratios measured in one run, not pages/s across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from scrapy import signals  # noqa: E402
+from scrapy.crawler import CrawlerProcess  # noqa: E402
+from scrapy.utils.project import get_project_settings  # noqa: E402
+
+import crawler.dedupe as dedupe  # noqa: E402
+import crawler.extract as extract_module  # noqa: E402
+import crawler.spiders.base as spider_base  # noqa: E402
+from crawler.archive import writer  # noqa: E402
+from crawler.extensions.archive import WarcArchive  # noqa: E402
+from crawler.extract import extract  # noqa: E402
+from crawler.fixtures import FixtureServer, fixture_articles  # noqa: E402
+from crawler.pipelines.export import JsonlExportPipeline  # noqa: E402
+from crawler.pipelines.normalize import NormalizePipeline  # noqa: E402
+from crawler.spiders.generic import GenericSpider  # noqa: E402
+from crawler.state.sqlite import SqliteStore  # noqa: E402
+
+HOST = "bench-crawl.news.example"
+PER_LISTING = 50
+CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_DIGITS = re.compile(r"\d+")
+
+
+# --- the site ---------------------------------------------------------------------------------
+
+def _template(page: bytes) -> str | None:
+    """A page with its story replaced by placeholders: `{TITLE}` and `{BODY}` (the element
+    holding most of the page's paragraphs), `{RELATED}` before </body>. None: no story found."""
+    try:
+        doc = lxml.html.fromstring(page)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    best, count = None, 0
+    for element in doc.iter():
+        n = sum(1 for child in element if child.tag == "p" and len(child.text_content().strip()) > 10)
+        if n > count:
+            best, count = element, n
+    if best is None or count < 2:
+        return None
+    for child in list(best):
+        best.remove(child)
+    best.text = "@@BODY@@"
+    for heading in doc.iter("h1", "h2", "title"):
+        heading.text, heading[:] = "@@TITLE@@", []
+        if heading.tag != "title":
+            break
+    for meta in doc.iter("meta"):  # the charset is declared by each page
+        if meta.get("charset") or "charset" in (meta.get("content") or "").lower():
+            meta.getparent().remove(meta)
+    head = doc.find("head")
+    if head is not None:
+        charset = lxml.html.Element("meta", charset="@@CHARSET@@")
+        head.insert(0, charset)
+    body = doc.find("body")
+    if body is not None:
+        related = lxml.html.Element("div", id="related")
+        related.text = "@@RELATED@@"
+        body.append(related)
+    text = lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
+    if "@@CHARSET@@" not in text or "@@RELATED@@" not in text or "@@TITLE@@" not in text:
+        return None
+    return text.replace("{", "{{").replace("}", "}}").replace("@@TITLE@@", "{title}") \
+        .replace("@@BODY@@", "{body}").replace("@@CHARSET@@", "{charset}").replace("@@RELATED@@", "{related}")
+
+
+def _sentences(page: bytes) -> list[str]:
+    doc = lxml.html.fromstring(page)
+    found = []
+    for p in doc.iter("p"):
+        text = " ".join(p.text_content().split())
+        found += [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 8]
+    return found
+
+
+_FURNITURE = """<script type="text/javascript">
+/* analytics, share bar, ad slots: the script every regional news page carries */
+{lines}
+</script>"""
+
+
+class Site:
+    """Article pages by number, the same bytes every time (a seeded generator per page)."""
+
+    def __init__(self, pages: int, templates_dir: Path | None = None, seed: int = 1) -> None:
+        raw = ([p.read_bytes() for p in sorted(templates_dir.glob("*.htm*"))] if templates_dir
+               else [a.page() for a in fixture_articles() if a.file.endswith((".html", ".htm", ".asp"))])
+        self.templates = [t for t in map(_template, raw) if t]
+        self.sentences = sorted({s for page in raw for s in _sentences(page)})
+        if not self.templates or len(self.sentences) < 50:
+            raise SystemExit("not enough templates or text to build the site from")
+        self.pages = pages
+        self.seed = seed
+        self._titles: dict[int, str] = {}
+        rng = random.Random(seed)
+        self.furniture = _FURNITURE.format(lines="\n".join(
+            f"var slot{i} = {{id: '{rng.getrandbits(64):x}', size: [{rng.randint(100, 900)}, "
+            f"{rng.randint(50, 300)}], url: 'http://ad.example/s?c={rng.getrandbits(32):x}'}};"
+            for i in range(160)))
+
+    def story(self, n: int) -> tuple[str, list[str]]:
+        """Story `n`: a title and its paragraphs. A copy's story is an earlier one's."""
+        rng = random.Random(self.seed * 1_000_003 + n)
+        kind = rng.random()
+        if n > 20 and kind < 0.10:  # a real copy: an earlier story, exactly or with a paragraph added
+            title, paragraphs = self.story(rng.randrange(n))
+            if kind < 0.04:
+                paragraphs = [*paragraphs, self._paragraph(rng)]
+            return title, paragraphs
+        numbers = {}
+
+        def renumber(m: re.Match) -> str:  # this story's own figures
+            return numbers.setdefault(m.group(), str(rng.randint(1, 10 ** len(m.group()))))
+
+        paragraphs = [_DIGITS.sub(renumber, self._paragraph(rng)) for _ in range(rng.randint(12, 36))]
+        return paragraphs[0][:24].rstrip("，。、 "), paragraphs
+
+    def title(self, n: int) -> str:
+        if n not in self._titles:
+            self._titles[n] = self.story(n)[0]
+        return self._titles[n]
+
+    def _paragraph(self, rng: random.Random) -> str:
+        return "".join(rng.sample(self.sentences, rng.randint(2, 6)))
+
+    def page(self, n: int) -> tuple[bytes, list[tuple[str, str]], bool]:
+        """Page `n`'s bytes as served, its headers, and whether it is gzip-compressed."""
+        rng = random.Random(self.seed * 7_000_001 + n)
+        title, paragraphs = self.story(n)
+        template = self.templates[rng.randrange(len(self.templates))]
+        charset = "gbk" if rng.random() < 0.2 else "utf-8"
+        related = "<ul>" + "".join(
+            f'<li><a href="/a/{m}.html">{self.title(m)}</a> <span>{rng.randint(1, 28)}日</span></li>'
+            for m in (rng.randrange(self.pages) for _ in range(24))) + "</ul>" + self.furniture
+        html = template.format(title=title, charset=charset, related=related,
+                               body="".join(f"<p>{p}</p>\n" for p in paragraphs))
+        body = html.encode(charset, errors="xmlcharrefreplace")
+        headers = [("Content-Type", f"text/html; charset={charset}")]
+        compressed = rng.random() < 0.3
+        if compressed:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+        return body, headers, compressed
+
+
+class SiteServer(FixtureServer):
+    """The fixture server with the benchmark's site generated on request (no page held)."""
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.site = site
+        self.listings = (site.pages + PER_LISTING - 1) // PER_LISTING
+
+    def answer(self, host: str, target: str, accept_gzip: bool) -> tuple[int, list, bytes, dict]:
+        if host != HOST:
+            return super().answer(host, target, accept_gzip)
+        html = [("Content-Type", "text/html; charset=utf-8")]
+        if target == "/":
+            links = "".join(f'<a href="/list/{n}.html">{n}</a> ' for n in range(self.listings))
+            return 200, html, f"<html><body>{links}</body></html>".encode(), {}
+        if m := re.fullmatch(r"/list/(\d+)\.html", target):
+            n = int(m.group(1))
+            links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
+                            for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
+            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode(), {}
+        if (m := re.fullmatch(r"/a/(\d+)\.html", target)) and int(m.group(1)) < self.site.pages:
+            body, headers, compressed = self.site.page(int(m.group(1)))
+            if compressed and not accept_gzip:
+                body, headers = gzip.decompress(body), headers[:1]
+            return 200, headers, body, {}
+        return 404, [("Content-Type", "text/plain")], b"not found", {}
+
+
+# --- the extraction loop ----------------------------------------------------------------------
+
+def extraction_loop(site: Site, pages: int) -> tuple[float, int, int]:
+    """`extract` on each page as the spider gets it (decompressed): pages/s, mean page bytes,
+    and how many had an article body."""
+
+    bodies = []
+    for n in range(pages):
+        body, headers, compressed = site.page(n)
+        bodies.append((gzip.decompress(body) if compressed else body, headers[0][1], f"http://{HOST}/a/{n}.html"))
+    extract(bodies[0][0], bodies[0][2], content_type=bodies[0][1])  # warm-up: caches, lazy imports
+    started = time.perf_counter()
+    found = sum(extract(body, url, content_type=ctype).has_body for body, ctype, url in bodies)
+    seconds = time.perf_counter() - started
+    return pages / seconds, sum(len(b) for b, _, _ in bodies) // pages, found
+
+
+# --- the crawls (each in a process of its own) ------------------------------------------------
+
+MODES = {
+    "fetch": "bare fetch (no parsing)",
+    "extract": "crawl, extraction only",
+    "full": "full crawl",
+}
+
+
+def crawl(mode: str, server: SiteServer, pages: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as out:
+        args = [sys.executable, __file__, "--child", mode, "--server", server.address, "--out", out,
+                "--pages", str(pages)]
+        done = subprocess.run(args, cwd=REPO, check=True, capture_output=True, text=True)
+        results = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if not results:
+            raise SystemExit(f"the {mode} crawl printed no result:\n{done.stderr[-4000:]}")
+        result = json.loads(results[-1])
+        exports = sum(1 for p in Path(out).glob("*/*.jsonl") for _ in open(p, encoding="utf-8"))
+        result["exported"] = exports
+        return result
+
+
+class StageTimer:
+    """Each stage's own time: a call's duration less the timed calls made inside it."""
+
+    def __init__(self) -> None:
+        self.own: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._inner: list[float] = []
+
+    def wrap(self, stage: str, func: Callable) -> Callable:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._inner.append(0.0)
+            started = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started
+                inner = self._inner.pop()
+                if self._inner:
+                    self._inner[-1] += spent
+                self.own[stage] = self.own.get(stage, 0.0) + spent - inner
+                self.calls[stage] = self.calls.get(stage, 0) + 1
+        timed.__wrapped__ = func
+        return timed
+
+    def patch(self, stage: str, owner: Any, *names: str) -> None:
+        for name in names:
+            if hasattr(owner, name):
+                setattr(owner, name, self.wrap(stage, getattr(owner, name)))
+
+
+def _instrument(timer: StageTimer) -> None:
+    """Time the full crawl's stages where they are called."""
+
+    timer.patch("decode", extract_module, "decode_html")
+    timer.patch("extract", spider_base, "extract")
+    timer.patch("normalize", NormalizePipeline, "process_item")
+    timer.patch("fingerprint", dedupe, "content_hash")
+    timer.patch("fingerprint", dedupe.Signer, "signature", "band_keys")
+    store_methods = [n for n, v in vars(SqliteStore).items() if callable(v) and not n.startswith("_")]
+    timer.patch("store", SqliteStore, *store_methods)
+    timer.patch("store", dedupe.Deduper, "file")
+    timer.patch("WARC", WarcArchive, "capture", "metadata", "spider_closed")
+    timer.patch("WARC", writer.WarcFiles, *[n for n, v in vars(writer.WarcFiles).items()
+                                            if callable(v) and not n.startswith("_")])
+    timer.patch("export", JsonlExportPipeline, "process_item", "close_spider")
+
+
+def child(mode: str, server: str, out: str, pages: int) -> None:
+    """Run one crawl in this process; print its figures as a JSON line."""
+
+
+    class BareFetch(GenericSpider):
+        name = "bench-fetch"
+
+        def judged(self, response: Any, listed: bool) -> Any:  # the page is not read
+            return iter(())
+
+    timer = StageTimer()
+    if mode == "full":
+        _instrument(timer)
+    os.chdir(REPO)
+    settings = get_project_settings()
+    settings.setdict({
+        "FIXTURE_SERVER": server, "FIXTURE_HOSTS": HOST, "OUTPUT_DIR": out, "LOG_LEVEL": "ERROR",
+        "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
+    }, priority="cmdline")
+    if mode != "full":
+        settings.set("WARC_ENABLED", False, priority="cmdline")
+        settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    if mode == "fetch":
+        settings.set("DOWNLOADER_MIDDLEWARES", {"crawler.downloader.known.KnownArticlesMiddleware": None},
+                     priority="cmdline")
+        settings.set("SPIDER_MIDDLEWARES", {"crawler.spidermiddlewares.warc.WarcLocatorMiddleware": None},
+                     priority="cmdline")
+    process = CrawlerProcess(settings)
+    spider = BareFetch if mode == "fetch" else GenericSpider
+    crawler = process.create_crawler(spider)
+    seen = {"articles": 0, "started": 0.0, "stopped": 0.0, "rss": {}}
+
+    def response_received(response: Any, request: Any, spider: Any) -> None:
+        if request.meta.get("article"):
+            seen["articles"] += 1
+            if seen["articles"] in CHECKPOINTS:
+                seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def engine_started() -> None:
+        seen["started"] = time.perf_counter()
+
+    def engine_stopped() -> None:
+        seen["stopped"] = time.perf_counter()
+
+    # Signals hold their receivers weakly: these live as long as this function runs.
+    crawler.signals.connect(engine_started, signal=signals.engine_started)
+    crawler.signals.connect(engine_stopped, signal=signals.engine_stopped)
+    crawler.signals.connect(response_received, signal=signals.response_received)
+    process.crawl(crawler, start_url=f"http://{HOST}/", allow=r"/a/\d+\.html$",
+                  max_pages=pages + pages // PER_LISTING + 100)
+    process.start()
+    stats = crawler.stats.get_stats()
+    print(json.dumps({
+        "mode": mode, "seconds": seen["stopped"] - seen["started"], "articles": seen["articles"],
+        "items": stats.get("item_scraped_count", 0), "new": stats.get("dedupe/new_story", 0),
+        "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
+        "errors": {k: v for k, v in stats.items() if k.startswith(("errors/", "log_count/ERROR"))},
+        "rss": seen["rss"], "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "stages": timer.own, "calls": timer.calls,
+    }))
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000, help="article pages on the site (>= 2000 for the figures)")
+    parser.add_argument("--sample", type=int, default=1000, help="pages in the extraction loop")
+    parser.add_argument("--templates", type=Path, default=None,
+                        help="a folder of real article pages to use as templates (default: the fixture sites')")
+    parser.add_argument("--only", choices=sorted(MODES), action="append", help="crawls to run (default: all)")
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--server", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.child:
+        child(opts.child, opts.server, opts.out, opts.pages)
+        return
+    site = Site(opts.pages, opts.templates)
+    print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
+          f"sentences; ~10% copies, ~20% GBK, ~30% gzip", flush=True)
+    sample = min(opts.sample, opts.pages)
+    rate, mean_bytes, found = extraction_loop(site, sample)
+    print(f"{'extraction loop':<26}{rate:8.1f} pages/s  1.00   ({sample:,} pages, {mean_bytes / 1024:.0f} KB "
+          f"on average, {found:,} with a body; one core)", flush=True)
+    full = None
+    with SiteServer(site) as server:
+        for mode in [m for m in MODES if not opts.only or m in opts.only]:
+            result = crawl(mode, server, opts.pages)
+            pages_s = result["articles"] / result["seconds"]
+            print(f"{MODES[mode]:<26}{pages_s:8.1f} pages/s  {pages_s / rate:4.2f}   ({result['articles']:,} "
+                  f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
+                  f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
+                  flush=True)
+            if mode == "full":
+                full = result
+    if full is None:
+        return
+    print(f"\nfull crawl: {full['new']:,} new stories, {full['copies']:,} copies; own time by stage "
+          f"(ms per article page):")
+    total = full["seconds"]
+    staged = 0.0
+    for stage in ("decode", "extract", "normalize", "fingerprint", "store", "WARC", "export"):
+        spent = full["stages"].get(stage, 0.0)
+        staged += spent
+        print(f"  {stage:<12}{spent / full['articles'] * 1000:7.2f}   {spent / total:5.1%}")
+    rest = total - staged
+    print(f"  {'the rest':<12}{rest / full['articles'] * 1000:7.2f}   {rest / total:5.1%}   "
+          f"(Scrapy, Twisted, HTTP, link extraction, items)")
+    print("peak RSS of the full crawl: " + ", ".join(
+        f"{int(n):,} pages {v / 2**20:,.0f} MiB" for n, v in sorted(full["rss"].items(), key=lambda kv: int(kv[0]))))
+    marks = {int(n): v for n, v in full["rss"].items()}
+    if 10_000 in marks and 50_000 in marks:
+        print(f"peak RSS at 50,000 / at 10,000 pages: {marks[50_000] / marks[10_000]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
