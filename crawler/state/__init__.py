@@ -1,4 +1,5 @@
-"""What must survive between runs, in one store: SQLite under OUTPUT_DIR by default.
+"""What must survive between runs, in one store: SQLite under OUTPUT_DIR by default, PostgreSQL
+(`STATE_URL=postgresql://user@host:port/db`) for a crawl whose processes run on several machines.
 
 `StateStore` is the interface the crawl uses, and what another backend implements; `open_store`
 chooses the backend by `STATE_URL`.
@@ -13,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from crawler.archive.writer import Original
+from crawler.state.postgres import PostgresStore
 from crawler.state.sqlite import SqliteStore
 
 
@@ -51,12 +53,14 @@ class StateStore(Protocol):
 
 
 def open_store(output_dir: str | Path, url: str = "") -> StateStore:
-    """The store at `url` (`sqlite:///path`), or `OUTPUT_DIR/state.sqlite`."""
+    """The store at `url` (`sqlite:///path`, `postgresql://...`), or `OUTPUT_DIR/state.sqlite`."""
     if not url:
         return SqliteStore(Path(output_dir) / "state.sqlite")
     if url.startswith("sqlite:///"):
         return SqliteStore(Path(url[len("sqlite:///"):]))
-    raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH)")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH, postgresql://...)")
 
 
-__all__ = ["StateStore", "open_store", "SqliteStore"]
+__all__ = ["StateStore", "open_store", "SqliteStore", "PostgresStore"]
