@@ -97,6 +97,13 @@ DEDUPE_SHINGLE = 5  # characters per shingle
 DEDUPE_NUM_PERM = 128  # MinHash permutations
 REFRESH = False  # fetch article pages again even when already archived
 
+# --- several processes -------------------------------------------------------------
+# redis://host:port/db of a shared frontier (crawler.frontier, on scrapy-redis): every process
+# of a spider started with it takes requests from one queue. Empty: Scrapy's own scheduler.
+REDIS_URL = ""
+FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
+ADDONS = {"crawler.frontier.FrontierAddon": 0}
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
