@@ -33,7 +33,7 @@ class ArticleRecord(TypedDict):
     images: list[Image]
     original: dict[str, Any]  # {title, body} as extracted, before normalization
     # set by the pipelines
-    normalization: dict[str, Any]
+    normalization: dict[str, Any]  # what normalization changed; lines_cut: what extraction cut, by reason
     dedupe: dict[str, Any]
     warc: dict[str, Any] | None  # the response record's locator
 
@@ -46,6 +46,6 @@ PIPELINE_FIELDS = ("normalization", "dedupe", "warc")
 # Kinds of field, for the stages that treat them alike.
 LIST_FIELDS = tuple(name for name, kind in get_type_hints(ArticleRecord).items() if get_origin(kind) is list)
 TEXT_FIELDS = ("title", "subtitle", "body", "source")  # normalized as text
-NAME_FIELDS = ("authors", "editors")  # lists of names, normalized one by one
+NAME_FIELDS = ("authors", "editors", "section")  # lists of short texts (names, breadcrumbs), normalized one by one
 
 assert CRAWL_FIELDS + EXTRACTED_FIELDS + PIPELINE_FIELDS == FIELDS, "every field in exactly one group"

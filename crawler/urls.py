@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -38,6 +39,32 @@ def absolute(base: str, href: str | None) -> str | None:
         return None
     url = urljoin(base, href)
     return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def host_of(url_or_host: str) -> str:
+    """The host name alone, lower-cased: no scheme, user, port or trailing dot
+    (`http://WWW.Example.cn:8080/x` → `www.example.cn`)."""
+    text = url_or_host.strip()
+    netloc = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    return netloc.rstrip(".")
+
+
+def on_hosts(url: str, hosts: Iterable[str], *, subdomains: bool = True, www: bool = False) -> bool:
+    """Whether `url` is on one of `hosts`, whatever the port on either side (a mirror or a staging
+    host on `:8765` is the same site); with `subdomains`, on a subdomain of one too; with `www`,
+    `www.example.cn` and `example.cn` are one host."""
+    host = host_of(url)
+    if not host:
+        return False
+    if www:
+        host = host.removeprefix("www.")
+    for name in hosts:
+        name = host_of(name)
+        if www:
+            name = name.removeprefix("www.")
+        if host == name or (subdomains and host.endswith("." + name)):
+            return True
+    return False
 
 
 def canonical_url(url: str, aliases: dict[str, str] | None = None) -> str:

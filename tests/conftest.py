@@ -47,11 +47,16 @@ class CrawlOutput:
     result: subprocess.CompletedProcess
 
     def items(self, spider: str) -> list[dict]:
-        """Every article record the spider exported: each story's first copy and later copies."""
+        """Every article record the spider exported: canonical when filed, and copies."""
         return self.stories(spider) + self.copies(spider)
 
     def stories(self, spider: str) -> list[dict]:
+        """The spider's records that were their story's canonical record when filed."""
         return read_jsonl(self.out / "articles" / f"{spider}.jsonl")
+
+    def current(self) -> list[dict]:
+        """The current stories view (`scrapy stories`, written by the demo too)."""
+        return read_jsonl(self.out / "stories.jsonl")
 
     def copies(self, spider: str) -> list[dict]:
         return read_jsonl(self.out / "duplicates" / f"{spider}.jsonl")

@@ -21,6 +21,7 @@ from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import WarcFiles, capture_of, recover_folder
+from crawler.archive.check import check_warc
 from crawler.archive.http import dechunk
 from crawler.archive.writer import target_uri
 
@@ -137,9 +138,13 @@ def test_headers_as_sent_and_chunked_bodies(server, tmp_path: Path) -> None:
     assert b"\r\nx-lower-CASE: kept\r\n" in head and b"\r\nTransfer-Encoding: chunked\r\n" in head
     sent = next(s for s in server.served(host) if s.target == "/info/1061/158790.htm")
     assert sent.length > len(page)  # chunk framing
-    # Of the body as received, chunk framing included, as warcio computes it.
-    assert record["headers"]["WARC-Payload-Digest"] == "sha1:" + base64.b32encode(bytes.fromhex(sent.body_sha1)).decode()
-    assert warcio_check(sorted((tmp_path / "warc").glob("*.warc.gz"))).returncode == 0
+    # Of the entity body, chunk framing removed (WARC 1.1), which warcio check (over the raw
+    # stream) reports as its one failure; the block digest passes both.
+    assert record["headers"]["WARC-Payload-Digest"] == sha1_digest(page)
+    assert all(check_warc(p).ok for p in (tmp_path / "warc").glob("*.warc.gz"))
+    checked = warcio_check(sorted((tmp_path / "warc").glob("*.warc.gz"))).stdout
+    assert [line.strip() for line in checked.splitlines() if "failed" in line] == \
+        [f"payload digest failed {record['headers']['WARC-Payload-Digest']}"]
     assert out.items("danfeng")
 
 
@@ -149,15 +154,15 @@ def test_second_crawl_writes_revisits(server, tmp_path: Path) -> None:
     # A scheduled run: listings fetched again (unchanged: revisits), known articles not at all.
     crawl("chuzhou", server, tmp_path)
     second = [r for r in records(tmp_path) if r["file"] not in seen]
-    kinds = [r["type"] for r in second]
-    assert kinds.count("response") == 0 and kinds.count("revisit") >= 4
+    kinds = [r["type"] for r in second if r["type"] != "response" or r["content"]]
+    assert kinds.count("response") == 0 and kinds.count("revisit") >= 4  # empty payloads in full
     assert not any("/content/" in r["uri"] for r in second if r["uri"])
     seen |= {r["file"] for r in second}
     # Asked to refresh: every page fetched again, all unchanged, all revisits.
     crawl("chuzhou", server, tmp_path, "-s", "REFRESH=1")
     third = [r for r in records(tmp_path) if r["file"] not in seen]
-    kinds = [r["type"] for r in third]
-    assert kinds.count("response") == 0 and kinds.count("revisit") >= 9
+    kinds = [r["type"] for r in third if r["type"] != "response" or r["content"]]
+    assert kinds.count("response") == 0 and kinds.count("revisit") >= 8  # all but the redirect
     revisit = next(r for r in third if r["type"] == "revisit" and "content_24971" in r["uri"])
     assert revisit["headers"]["WARC-Refers-To-Target-URI"] == revisit["uri"]
     assert revisit["headers"]["WARC-Profile"].endswith("identical-payload-digest")

@@ -156,4 +156,4 @@ def test_series_line_and_kicker_are_the_subtitle(demo) -> None:
     assert item["subtitle"] == norm("淮南新冠肺炎疫情防控阻擊戰(zhàn)系列報道⑦城市社區(qū)篇\n"
                                      "最強動員 最嚴管控 最大合力 最暖關(guān)懷——")
     assert item["subtitle"].startswith("淮南新冠肺炎疫情防控阻击战系列报道⑦城市社区篇")
-    assert item["section"] == ["眾志成誠 抗擊疫情"]
+    assert item["section"] == [norm("眾志成誠 抗擊疫情")] == ["众志成诚 抗击疫情"]  # normalized too

@@ -16,11 +16,11 @@ PACKAGE = REPO / "crawler"
 LAYERS = [
     {"text", "record", "urls"},
     {"sites"},
-    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs"},
+    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs", "discover"},
     {"state"},
     # The Scrapy shell.
     {"extensions"},
-    {"downloader", "spidermiddlewares", "pipelines", "items", "settings", "frontier"},
+    {"downloader", "spidermiddlewares", "pipelines", "items", "settings", "reextract", "frontier"},
     {"spiders", "commands"},
 ]
 CORE = set().union(*LAYERS[:4])

@@ -73,9 +73,10 @@ def test_articles_fingerprints_and_clusters(store: StateStore) -> None:
     assert isinstance(head, int) and isinstance(copy, int) and head != copy
     assert file(store, "h") is None  # the same record twice
     assert store.article_by_hash("sha1:h") == (head, "h")
-    assert store.article_by_hash("sha1:c") == (head, "h")  # a copy's hash leads to its cluster's head
+    assert store.article_by_hash("sha1:c") == (copy, "h")  # (id, cluster) of the first with that hash
     assert store.article_by_hash("sha1:none") is None
-    assert store.cluster_head(copy) == (head, "h")
+    assert store.article("c") == (copy, "h", "h", None) and store.article("none") is None
+    assert store.clusters_of([head, copy]) == {head: "h", copy: "h"} and store.clusters_of([]) == {}
     assert sorted(store.lsh_candidates([10])) == sorted([head, copy])
     assert store.lsh_candidates([12, 2**63 - 1]) == [copy]
     assert store.lsh_candidates([-(2**63)]) == [head]
@@ -85,6 +86,26 @@ def test_articles_fingerprints_and_clusters(store: StateStore) -> None:
     assert np.array_equal(sigs[copy], sig(2))
     assert store.signatures([]) == {}
     assert store.cluster_of("c") == "h" and store.cluster_of("none") is None
+
+
+def test_members_evidence_merges_and_canonical_records(store: StateStore) -> None:
+    a = store.add_article(record_id="a", url="u", canonical_url="u", site="s", title=None, content_hash="sha1:a",
+                          cluster="a", duplicate_of=None, similarity=None, seen_at="t", signature=sig(1),
+                          band_keys=[1], run="r", evidence={"length": 1200, "site": "淮南"})
+    file(store, "b", content_hash="sha1:b", cluster="a", run="r")
+    file(store, "x", content_hash="sha1:x", run="r")
+    members = store.members("a")
+    assert [(m.id, m.record_id, m.duplicate_of, m.exported) for m in members] == \
+        [(a, "a", None, False), (members[1].id, "b", "a", False)]
+    assert members[0].evidence == {"length": 1200, "site": "淮南"} and members[1].evidence is None
+    store.set_canonical("a", "b", {"a": 0.9})
+    assert [(m.record_id, m.duplicate_of) for m in store.members("a")] == [("a", "b"), ("b", None)]
+    assert store.article("a")[3] == 0.9
+    store.merge_clusters("x", into="a", by="b")
+    assert [c for c, _ in store.clusters()] == ["a"] and store.cluster_of("x") == "a"
+    assert store.forget(["b"]) >= {"a", "x"}  # the merge its filing made is undone
+    assert store.cluster_of("x") == "x" and store.cluster_of("b") is None
+    assert [(c, [m.record_id for m in ms]) for c, ms in store.clusters()] == [("a", ["a"]), ("x", ["x"])]
 
 
 def test_exclusive_rolls_back_on_error(store: StateStore) -> None:

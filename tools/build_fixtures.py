@@ -9,12 +9,13 @@ package data; rerun this after changing a template or an article. Deterministic.
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
 import shutil
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -623,6 +624,120 @@ def clone_farm(sources: dict[str, dict]) -> list[dict]:
     return items
 
 
+# --- Small sites of no known source, for generic crawls ---------------------------------------
+
+def _stories(*groups: str) -> list[dict]:
+    """Stories of the other fixtures (title, time, paragraphs), told again by other outlets."""
+    out = []
+    for group in groups:
+        for a in ARTICLES[group]:
+            paras = [p for p in a["paragraphs"] if isinstance(p, str)]
+            out.append({"title": a["title"], "time": str(a["time"]), "paragraphs": paras})
+    return out
+
+
+def _plain_article(title: str, day: str, paras: list[str], side: str, site_name: str,
+                   nav: str = '<a href="/">首页</a>') -> str:
+    body = "".join(f"<p>{esc(p)}</p>" for p in paras)
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)} - {site_name}</title></head>
+<body><div class="top">{nav}</div>
+<div class="main"><h1>{esc(title)}</h1><div class="info">发布时间：{day}　来源：{site_name}</div>
+<div class="text">{body}</div></div>
+<div class="side"><h3>热门新闻</h3><ul>{side}</ul></div>
+<div class="foot">{site_name} 版权所有</div></body></html>
+"""
+
+
+SMALL_HOST = "smallnews.fixture.example"
+
+
+def smallnews() -> None:
+    """Articles `/news/N.html` (no long number, no date in the URL), two listing pages with
+    teasers, a home page and an about page: what generic must sort by content."""
+    site = Site(SMALL_HOST)
+    name = "小城新闻网"
+    stories = _stories("huainan", "ahcaijing")
+    side = "".join(f'<li><a href="/news/{i + 1}.html">{esc(a["title"])}</a></li>' for i, a in enumerate(stories[:4]))
+    for i, a in enumerate(stories):
+        site.article(f"/news/{i + 1}.html", _plain_article(
+            a["title"], a["time"], a["paragraphs"], side, name,
+            '<a href="/">首页</a> <a href="/news/">要闻</a> <a href="/about.html">关于我们</a>'))
+
+    def listing(items: list[tuple[int, dict]], nav: str) -> str:
+        lis = "".join(f'<li><a href="/news/{i + 1}.html">{esc(a["title"])}</a>'
+                      f'<p>{esc(a["paragraphs"][0][:60])}……</p><span>{a["time"][:10]}</span></li>'
+                      for i, a in items)
+        return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>要闻 - {name}</title></head>
+<body><div class="top"><a href="/">首页</a> <a href="/news/">要闻</a></div><h2>要闻</h2>
+<ul class="list">{lis}</ul><div class="pages">{nav}</div></body></html>
+"""
+    numbered = list(enumerate(stories))
+    site.page("/news/", listing(numbered[:4], '<a href="/news/index_2.html">下一页</a>'))
+    site.page("/news/index_2.html", listing(numbered[4:], '<a href="/news/">上一页</a>'))
+    site.page("/", f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}</title></head>
+<body><h1>{name}</h1><a href="/news/">要闻</a> <a href="/about.html">关于我们</a>
+<p><a href="/news/1.html">{esc(stories[0]["title"])}</a></p></body></html>
+""")
+    site.page("/about.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>关于我们 - {name}</title></head>
+<body><h1>关于我们</h1><p>{name}是一家地方新闻网站。</p><a href="/">返回首页</a></body></html>
+""")
+    site.robots("User-agent: *\nAllow: /\n")
+    site.close()
+
+
+FEEDS_HOST = "feeds.fixture.example"
+
+
+def feeds() -> None:
+    """Articles found through a robots.txt sitemap (an index, a gzipped Google News sitemap)
+    and an RSS feed, most linked from no page; dated so that `since` has some to skip."""
+    site = Site(FEEDS_HOST)
+    site.config["published"] = {}
+    name = "县域快讯"
+    stories = _stories("danfeng", "huainan")[:6]
+    days = ["2024-03-05", "2024-03-04", "2023-12-20", "2023-12-18", "2024-03-06", "2023-11-30"]
+    slugs = ["spring-volunteers", "market-watch", "winter-roads", "county-fair", "school-meals", "old-bridge"]
+    urls = []
+    for a, day, slug in zip(stories, days, slugs, strict=True):
+        target = f"/story/{slug}"
+        site.article(target, _plain_article(a["title"], day + " 08:30", a["paragraphs"], "", name))
+        url = f"http://{FEEDS_HOST}{target}"
+        site.config["published"][url] = day
+        urls.append((url, day, a["title"]))
+    # The home page links the first story only, and names the feed.
+    site.page("/", f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}</title>
+<link rel="alternate" type="application/rss+xml" title="{name}" href="/rss.xml"></head>
+<body><h1>{name}</h1><ul><li><a href="{urls[0][0]}">{esc(urls[0][2])}</a></li></ul></body></html>
+""")
+    news = "".join(f"""<url><loc>{u}</loc><news:news><news:publication><news:name>{name}</news:name>
+<news:language>zh</news:language></news:publication><news:publication_date>{d}T08:30:00+08:00</news:publication_date>
+<news:title>{esc(t)}</news:title></news:news></url>""" for u, d, t in urls[:4])
+    sitemap = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+{news}</urlset>
+""".encode()
+    (site.dir / "sitemaps").mkdir()
+    (site.dir / "sitemaps" / "news.xml.gz").write_bytes(gzip.compress(sitemap, mtime=0))
+    (site.dir / "sitemap_index.xml").write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>http://{FEEDS_HOST}/sitemaps/news.xml.gz</loc><lastmod>2024-03-05</lastmod></sitemap>
+</sitemapindex>
+""", "utf-8")
+    items = "".join(f"""<item><title>{esc(t)}</title><link>{u}</link><guid>{u}</guid>
+<pubDate>{_rfc822(d)}</pubDate></item>""" for u, d, t in [urls[0], urls[4], urls[5]])
+    (site.dir / "rss.xml").write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>{name}</title><link>http://{FEEDS_HOST}/</link>
+<description>{name}</description>{items}</channel></rss>
+""", "utf-8")
+    site.robots(f"User-agent: *\nAllow: /\nSitemap: http://{FEEDS_HOST}/sitemap_index.xml\n")
+    site.close()
+
+
+def _rfc822(day: str) -> str:
+    when = datetime.fromisoformat(day + "T08:30:00").replace(tzinfo=timezone(timedelta(hours=8)))
+    return format_datetime(when)
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -649,6 +764,8 @@ def main() -> None:
         "title": "下沉一线！芜湖26位市领导包保繁昌82个小区", "source": "趣头条",
         "paragraphs": [x for x in paras000 if x and "▍" not in x]}
     clone_farm(sources)
+    smallnews()
+    feeds()
     print(f"built {sum(1 for _ in OUT.rglob('*') if _.is_file())} files under {OUT}")
 
 

@@ -7,7 +7,7 @@ crawler.downloader.warc and crawler.pipelines.archive.
 from crawler.archive.exchange import Exchange
 from crawler.archive.index import index_warc, merge_indexes
 from crawler.archive.recover import recover_folder
-from crawler.archive.writer import Capture, Locator, Original, WarcFiles, capture_of
+from crawler.archive.writer import Capture, Locator, Original, WarcFiles, article_uri, capture_of
 
-__all__ = ["Capture", "Exchange", "Locator", "Original", "WarcFiles", "capture_of", "index_warc",
+__all__ = ["Capture", "Exchange", "Locator", "Original", "WarcFiles", "article_uri", "capture_of", "index_warc",
            "merge_indexes", "recover_folder"]

@@ -19,10 +19,9 @@ def index_warc(warc: Path, index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
     out = index_dir / (warc.name + ".cdxj")
     tmp = out.with_suffix(".cdxj.tmp")
-    # Captures only: a metadata record (the article as JSON) shares its page's URL, and a
-    # replay tool must find the page.
-    CDXJIndexer(output=str(tmp), inputs=[str(warc)], sort=True, post_append=True,
-                records="response,revisit,resource").process_all()
+    # cdxj-indexer's default records, metadata included, as any archivist's index has them:
+    # metadata records have URIs of their own (urn:article:...), never a page's.
+    CDXJIndexer(output=str(tmp), inputs=[str(warc)], sort=True, post_append=True).process_all()
     os.replace(tmp, out)
     return out
 

@@ -62,6 +62,12 @@ def warc_date(epoch: float) -> str:
     return datetime_to_iso_date(datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None), use_micros=True)
 
 
+def article_uri(record_id: str) -> str:
+    """WARC-Target-URI of an article's metadata record: a URI of its own, as Browsertrix's
+    `urn:pageinfo:` and Heritrix's `metadata://` records have."""
+    return f"urn:article:{record_id}"
+
+
 def target_uri(url: str) -> str:
     """WARC-Target-URI as replay tools need it: ASCII, non-ASCII percent-encoded as UTF-8."""
     return safe_url_string(url, encoding="utf-8")
@@ -79,18 +85,22 @@ class Capture:
     digest: str | None  # payload digest; None where the response has no parsable head
     complete: bool
     message: HttpMessage | None = None  # the response, parsed once
+    empty: bool = False  # no payload at all (a redirect, a HEAD): never a revisit of another
 
 
 def capture_of(url: str, request: bytes, response: bytes, started: float,
                ip_address: str | None) -> Capture:
     message = split_message(response)
-    digest, complete = None, False
+    digest, complete, entity = None, False, b""
     if message is not None:
-        _, complete = message.entity()
-        # Over the body as received, transfer encoding included: how warcio (check, index)
-        # and pywb compute it, so the archive's digests verify with the tools that read it.
-        digest = payload_digest(message.body)
-    return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest, complete, message)
+        entity, complete = message.entity()
+        # As WARC 1.1 defines the payload: the entity body, transfer encoding (chunk framing)
+        # removed, content encoding kept. A page re-served with other chunk boundaries has the
+        # same digest, so it becomes a revisit. (warcio check digests the raw stream instead:
+        # see crawler.archive.check.)
+        digest = payload_digest(entity)
+    return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest,
+                   complete, message, empty=message is not None and not entity)
 
 
 class WarcFiles:
@@ -214,7 +224,11 @@ class WarcFiles:
         return request_locator, response_locator
 
     def write_metadata(self, uri: str, refers_to: str | None, data: dict, date: float | None = None) -> Locator:
-        """A metadata record (JSON) about a captured response, e.g. the article extracted from it."""
+        """A metadata record (JSON) about a captured response, e.g. the article extracted from it.
+
+        `uri` names the metadata itself (`article_uri`), never the page: replay tools index
+        every record under its WARC-Target-URI and would otherwise serve the JSON for the page.
+        """
         payload = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
         headers = {"WARC-Type": "metadata", "WARC-Date": warc_date(date or datetime.now(UTC).timestamp())}
         if refers_to:

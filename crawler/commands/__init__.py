@@ -1,4 +1,5 @@
-"""Project commands: `scrapy crawlall`, `scrapy demo`, `scrapy fixtures`."""
+"""Project commands: `scrapy crawlall`, `scrapy demo`, `scrapy fixtures`, `scrapy wacz`,
+`scrapy reextract`."""
 
 from __future__ import annotations
 
@@ -58,3 +59,13 @@ def print_summary(reports: list[dict]) -> None:
             print("  " + runs.one_line(report))
         else:
             print(f"  {report['spider']}: PROBLEM: {'; '.join(report['problems'])}")
+
+
+def conclude(command: ScrapyCommand, reports: list[dict]) -> None:
+    """Print the reports and the broken sites; the exit code is non-zero if any site broke."""
+    print_summary(reports)
+    broken = [r["spider"] for r in reports if r.get("problems")]
+    if broken:
+        print(f"BROKEN: {', '.join(broken)}")
+    assert command.crawler_process is not None
+    command.exitcode = 1 if broken or command.crawler_process.bootstrap_failed else 0

@@ -15,7 +15,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import print_summary, run_crawls, write_summary
+from crawler.commands import conclude, run_crawls, write_summary
 from crawler.sites import SITES
 
 
@@ -35,8 +35,4 @@ class Command(ScrapyCommand):
         reports = run_crawls(self, [(name, {}) for name in args or SITES])
         path = write_summary(self.settings.get("OUTPUT_DIR"), "crawlall", reports)
         print(f"\ncrawlall: {len(reports)} sites, report {path}")
-        print_summary(reports)
-        broken = [r["spider"] for r in reports if r.get("problems")]
-        if broken:
-            print(f"BROKEN: {', '.join(broken)}")
-        self.exitcode = 1 if broken or self.crawler_process.bootstrap_failed else 0
+        conclude(self, reports)

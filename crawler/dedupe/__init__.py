@@ -2,45 +2,28 @@
 shingles of the canonical (normalized) body, both persisted in the state store so that copies
 are found across runs and across sites.
 
-The first copy seen is the story's canonical record; a later copy is kept, with
-`duplicate_of` (the canonical record's id), `similarity` (estimated Jaccard similarity of their
-shingle sets) and `cluster` (the canonical record's id, for every copy including the first).
+A story's copies form a cluster (its id: the record id of the first copy filed). One copy is
+its canonical record, chosen by evidence (`crawler.dedupe.canonical.choose`), not by arrival:
+when a better copy is filed later, in this run or another, the cluster is re-pointed to it; a
+copy similar to two clusters merges them into the older one. Each record gets `duplicate_of`
+(the canonical record's id when it was filed; None: it is the canonical one), `similarity`
+(estimated Jaccard similarity of its shingle set with the canonical one's), `cluster`,
+`canonical_because` (the rule's reasons), `replaced` (former canonical records it displaced)
+and `merged` (clusters its filing merged into this one).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from crawler.text import is_spam
-
-# What copies differ in without being different stories: spacing, punctuation (clones fold it
-# to ASCII), letter case. Canonical text keeps letters, digits and CJK characters only.
-_NOT_CONTENT = re.compile(r"[^\w]|_", re.UNICODE)
-
-
-def canonical_text(body: str) -> str:
-    """What a story's copies share: its lines less keyword spam (which clones append, and
-    which extraction may have missed), and of those only letters, digits and CJK characters."""
-    lines = [line for line in body.splitlines() if not is_spam(line)]
-    return _NOT_CONTENT.sub("", "\n".join(lines)).lower()
-
-
-def content_hash(body: str) -> str:
-    return "sha1:" + hashlib.sha1(canonical_text(body).encode("utf-8")).hexdigest()
-
-
-def shingles(text: str, k: int) -> set[str]:
-    if len(text) <= k:
-        return {text} if text else set()
-    return {text[i:i + k] for i in range(len(text) - k + 1)}
-
+from crawler.dedupe.canonical import Copy, Evidence, choose, evidence_of
+from crawler.dedupe.text import canonical_text, content_hash, shingles
 
 SCHEME = "affine32"  # datasketch's permutation scheme; signatures of different schemes don't compare
 
@@ -100,14 +83,64 @@ class Verdict:
     cluster: str
     duplicate_of: str | None
     similarity: float | None
+    canonical_because: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # former canonical records, now copies of this one's
+    merged: list[str] = field(default_factory=list)  # clusters merged into this one
+
+    @property
+    def canonical(self) -> str | None:
+        """The cluster's canonical record, if another copy's; None: this one."""
+        return self.duplicate_of
 
     def as_dict(self) -> dict:
         return {"content_hash": self.content_hash, "cluster": self.cluster,
-                "duplicate_of": self.duplicate_of, "similarity": self.similarity}
+                "duplicate_of": self.duplicate_of, "similarity": self.similarity,
+                "canonical_because": self.canonical_because, "replaced": self.replaced,
+                "merged": self.merged}
+
+
+def _copies(members: list) -> list[Copy]:
+    return [Copy(m.id, m.record_id, Evidence.from_dict(m.evidence)) for m in members]
+
+
+def elect(store: Any, cluster: str) -> tuple[str, list[str]] | None:  # a crawler.state.StateStore
+    """Choose the cluster's canonical record again from the copies it has (after some were
+    forgotten, or merged in), and point every copy at it. (canonical, reasons); None if empty.
+    Runs inside the caller's `store.exclusive()`."""
+    members = store.members(cluster)
+    if not members:
+        return None
+    best, because = choose(_copies(members))
+    heads = [m.record_id for m in members if m.duplicate_of is None]
+    if heads != [best] or any(m.duplicate_of not in (None, best) for m in members):
+        ids = {m.record_id: m.id for m in members}
+        sigs = store.signatures(list(ids.values()))
+        head = sigs.get(ids[best])
+        store.set_canonical(cluster, best, {
+            rid: None if rid == best or head is None or aid not in sigs else round(similarity(sigs[aid], head), 4)
+            for rid, aid in ids.items()})
+    return best, because
+
+
+def cluster_events(record: dict, at: str | None = None) -> list[dict]:
+    """The cluster event log's lines for an exported record: its filing merged clusters, or
+    re-pointed its cluster to a new canonical record."""
+    dedupe = record.get("dedupe") or {}
+    cluster = dedupe.get("cluster")
+    canonical = dedupe.get("duplicate_of") or record.get("id")
+    common = {"at": at or record.get("fetched_at"), "cluster": cluster, "by": record.get("id")}
+    events = []
+    if dedupe.get("merged"):
+        events.append({"event": "merged", **common, "absorbed": dedupe["merged"], "canonical": canonical})
+    if dedupe.get("replaced"):
+        events.append({"event": "repointed", **common, "canonical": canonical, "former": dedupe["replaced"],
+                       "because": dedupe.get("canonical_because", [])})
+    return events
 
 
 class Deduper:
-    """Decide, and remember, which story an article is a copy of."""
+    """Decide, and remember, which story an article is a copy of, and which copy is its
+    canonical record."""
 
     def __init__(self, store: Any, config: DedupeConfig | None = None) -> None:  # a crawler.state.StateStore
         self.store = store
@@ -119,38 +152,69 @@ class Deduper:
                 f"the state store holds fingerprints of format {stored}, these settings make "
                 f"{self.signer.fingerprint_format()}: use the same DEDUPE_* settings, or another store")
 
-    def add(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
-            body: str, seen_at: str, run: str | None = None) -> Verdict:
-        """File an article and say whether it copies one filed before (in any run, any site)."""
+    def add(self, *, record_id: str, url: str, canonical_url: str, site: str | None, title: str | None,
+            body: str, seen_at: str, run: str | None = None, evidence: Evidence | None = None) -> Verdict:
+        """File an article and say whether it copies one filed before (in any run, any site).
+        `evidence`: what the canonical rule knows of it (`evidence_of` its record); by default
+        only what the body tells."""
         signature = self.signer.signature(body)
+        if evidence is None:
+            evidence = evidence_of({"body": body})
         return self.file(record_id=record_id, url=url, canonical_url=canonical_url, site=site, title=title,
                          digest=content_hash(body), signature=signature,
-                         keys=self.signer.band_keys(signature), seen_at=seen_at, run=run)
+                         keys=self.signer.band_keys(signature), seen_at=seen_at, run=run, evidence=evidence)
 
-    def file(self, *, record_id: str, url: str, canonical_url: str, site: str, title: str | None,
+    def _matches(self, digest: str, signature: np.ndarray, keys: list[int]) -> dict[str, float]:
+        """The clusters this body belongs to, with its best similarity to a copy of each."""
+        exact = self.store.article_by_hash(digest)
+        if exact is not None:
+            return {exact[1]: 1.0}
+        scores = {article: similarity(signature, other)
+                  for article, other in self.store.signatures(self.store.lsh_candidates(keys)).items()}
+        hits = {article: score for article, score in scores.items() if score >= self.config.threshold}
+        matches: dict[str, float] = {}
+        for article, cluster in self.store.clusters_of(list(hits)).items():
+            matches[cluster] = max(matches.get(cluster, 0.0), hits[article])
+        return matches
+
+    def file(self, *, record_id: str, url: str, canonical_url: str, site: str | None, title: str | None,
              digest: str, signature: np.ndarray, keys: list[int], seen_at: str,
-             run: str | None = None) -> Verdict:
+             run: str | None = None, evidence: Evidence | None = None) -> Verdict:
         """`add` for a body already fingerprinted."""
-        with self.store.exclusive():  # the lookup and the insert are one step across processes
-            canonical = self.store.article_by_hash(digest)
-            score = 1.0 if canonical else None
-            if canonical is None:
-                best, best_score = None, 0.0
-                candidates = self.store.lsh_candidates(keys)
-                for article_id, other in self.store.signatures(candidates).items():
-                    score_ = similarity(signature, other)
-                    if score_ > best_score:
-                        best, best_score = article_id, score_
-                if best is not None and best_score >= self.config.threshold:
-                    canonical = self.store.cluster_head(best)
-                    head_sig = self.store.signatures([canonical[0]]).get(canonical[0])
-                    score = round(similarity(signature, head_sig), 4) if head_sig is not None else best_score
-            if canonical is not None and canonical[1] == record_id:
-                canonical, score = None, None  # the same record again (a re-run): not a copy of itself
-            cluster = canonical[1] if canonical else record_id
-            verdict = Verdict(digest, cluster, canonical[1] if canonical else None, score)
+        evidence = evidence or Evidence()
+        with self.store.exclusive():  # lookups, the choice and the writes are one step across processes
+            known = self.store.article(record_id)
+            if known is not None:  # the same record again (a re-run): not a copy of itself
+                return Verdict(digest, known[1], known[2], known[3])
+            matches = self._matches(digest, signature, keys)
+            members = {cluster: self.store.members(cluster) for cluster in matches}
+            members = {cluster: rows for cluster, rows in members.items() if rows}
+            if not members:
+                self.store.add_article(record_id=record_id, url=url, canonical_url=canonical_url, site=site,
+                                       title=title, content_hash=digest, cluster=record_id, duplicate_of=None,
+                                       similarity=None, seen_at=seen_at, signature=signature, band_keys=keys,
+                                       run=run, evidence=evidence.as_dict())
+                return Verdict(digest, record_id, None, None, ["only_copy"])
+            # One story, one cluster: the oldest of those this copy matches takes in the others.
+            cluster = min(members, key=lambda c: members[c][0].id)
+            absorbed = sorted(c for c in members if c != cluster)
+            heads = [m.record_id for c in [cluster, *absorbed] for m in members[c] if m.duplicate_of is None]
+            copies = [copy for rows in members.values() for copy in _copies(rows)]
+            new = Copy(max(c.seq for c in copies) + 1, record_id, evidence)
+            best, because = choose([*copies, new])
+            score = None
+            if best != record_id:
+                best_id = next(c.seq for c in copies if c.record_id == best)
+                best_sig = self.store.signatures([best_id]).get(best_id)
+                score = round(similarity(signature, best_sig), 4) if best_sig is not None else None
             self.store.add_article(record_id=record_id, url=url, canonical_url=canonical_url, site=site,
                                    title=title, content_hash=digest, cluster=cluster,
-                                   duplicate_of=verdict.duplicate_of, similarity=score, seen_at=seen_at,
-                                   signature=signature, band_keys=keys, run=run)
-        return verdict
+                                   duplicate_of=None if best == record_id else best, similarity=score,
+                                   seen_at=seen_at, signature=signature, band_keys=keys, run=run,
+                                   evidence=evidence.as_dict())
+            for other in absorbed:
+                self.store.merge_clusters(other, cluster, by=record_id)
+            if absorbed or heads != [best] or best == record_id:
+                elect(self.store, cluster)
+        return Verdict(digest, cluster, None if best == record_id else best, score, because,
+                       replaced=[h for h in heads if h != best], merged=absorbed)

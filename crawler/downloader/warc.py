@@ -9,9 +9,9 @@ items of that response.
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 
 
@@ -22,10 +22,7 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        archive = crawler.get_extension(WarcArchive)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive, crawler)
+        return cls(required(crawler, WarcArchive), crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         exchange = request.meta.pop("exchange", None)

@@ -13,8 +13,9 @@ T = TypeVar("T")
 
 
 def required(crawler: Crawler, extension: type[T]) -> T:
-    """The crawler's instance of a service extension; a clear error when it is not enabled."""
+    """The crawler's instance of a service extension. NotConfigured, which leaves the asking
+    component out, when the extension is off (WARC_ENABLED=0) or not in EXTENSIONS."""
     found = crawler.get_extension(extension)
     if found is None:
-        raise NotConfigured(f"{extension.__module__}.{extension.__name__} is not in EXTENSIONS")
+        raise NotConfigured(f"{extension.__module__}.{extension.__name__} is not enabled")
     return found

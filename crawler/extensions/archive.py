@@ -24,6 +24,7 @@ from crawler.archive import (
     Locator,
     Original,
     WarcFiles,
+    article_uri,
     capture_of,
     index_warc,
     merge_indexes,
@@ -34,6 +35,11 @@ from crawler.extensions.state import CrawlState
 from crawler.state import StateStore
 
 log = logging.getLogger(__name__)
+
+
+def payload_key(prefix: str, digest: str) -> str:
+    """The state store's key for a payload archived in the WARC files named `prefix-*`."""
+    return f"{prefix} {digest}"
 
 
 class WarcArchive:
@@ -73,7 +79,8 @@ class WarcArchive:
                   "http-header-user-agent": settings.get("USER_AGENT"),
                   "description": "Bytes as the server sent them, recorded on the connection. "
                                  "The body keeps its content and transfer encodings; "
-                                 "WARC-Payload-Digest is of the body as received."})
+                                 "WARC-Payload-Digest is of the entity body (WARC 1.1: "
+                                 "transfer encoding removed, content encoding kept)."})
 
     def spider_closed(self, spider: Spider) -> None:
         if self.files is not None:
@@ -86,14 +93,20 @@ class WarcArchive:
         self.stats.inc_value("warc/files_closed")
 
     def capture(self, request: Request, exchange: Exchange) -> Locator:
-        """Archive one exchange: request and response records, or a revisit for a known payload."""
+        """Archive one exchange: request and response records, or a revisit for a known payload.
+
+        Revisits refer only to originals in the same spider's WARC files (the payload key is
+        scoped by the files' prefix), so those files alone replay every capture they hold; an
+        empty payload (a redirect) is always stored in full, never as a revisit of another.
+        """
         assert self.files is not None and self.store is not None, "the spider is not open"
         url = request.url
         capture = capture_of(url, exchange.request, exchange.response, exchange.started, exchange.ip_address)
-        original = self.store.original_payload(capture.digest) if capture.digest else None
+        key = payload_key(self.files.prefix, capture.digest) if capture.digest and not capture.empty else None
+        original = self.store.original_payload(key) if key else None
         _, locator = self.files.write_capture(capture, original)
-        if original is None and capture.digest:
-            self.store.add_payload(capture.digest, Original(capture.uri, capture.date, locator.record_id))
+        if original is None and key:
+            self.store.add_payload(key, Original(capture.uri, capture.date, locator.record_id))
         self.stats.inc_value("warc/revisits" if original else "warc/responses")
         self.stats.inc_value("warc/bytes_received", len(exchange.response))
         self.captures[request] = locator
@@ -103,7 +116,8 @@ class WarcArchive:
         """The response record archived for this request (None: its response was not recorded)."""
         return self.captures.get(request) if request is not None else None
 
-    def metadata(self, url: str, refers_to: str | None, data: dict) -> Locator:
+    def metadata(self, record_id: str, refers_to: str | None, data: dict) -> Locator:
+        """The article record `data` as a metadata record of its own URI, referring to its response."""
         assert self.files is not None, "the spider is not open"
         self.stats.inc_value("warc/metadata")
-        return self.files.write_metadata(url, refers_to, data)
+        return self.files.write_metadata(article_uri(record_id), refers_to, data)

@@ -5,13 +5,16 @@ it with `crawler.get_extension(CrawlState)`.
 Crash consistency: an article is filed (dedupe) before its record is exported, and its filing
 becomes final, and its URL known, only once the record is in the exports. Each run holds a
 lock file while it lives; at start, articles filed by runs that died (lock free) and never
-exported are forgotten, so the restarted crawl fetches and files them again. One whose record
-did reach the exports (the process died between the two steps) is marked exported instead.
+exported are forgotten, so the restarted crawl fetches and files them again, and the clusters
+they re-pointed or merged are elected again without them (as if they had never been filed).
+One whose record did reach the exports (the process died between the two steps) is marked
+exported instead, and the cluster events of its filing are logged if they are not yet.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import socket
@@ -21,21 +24,53 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.dedupe import cluster_events, elect
 from crawler.state import StateStore, open_store
 
 log = logging.getLogger(__name__)
 _TAIL = 4 << 20  # how much of each export's end to search for a record id
 
 
-def exported_ids(output: Path, record_ids: set[str]) -> set[str]:
-    """Which of these record ids appear near the end of the exports (articles/, duplicates/)."""
-    found: set[str] = set()
-    for path in [*output.glob("articles/*.jsonl"), *output.glob("duplicates/*.jsonl")]:
+CLUSTER_LOG = "clusters.jsonl"  # under OUTPUT_DIR: re-pointed and merged clusters, appended
+
+
+def _tails(paths: list[Path]) -> list[bytes]:
+    tails = []
+    for path in paths:
         with open(path, "rb") as fh:
             fh.seek(max(0, path.stat().st_size - _TAIL))
-            tail = fh.read()
-        found |= {rid for rid in record_ids if f'"id": "{rid}"'.encode() in tail}
+            tails.append(fh.read())
+    return tails
+
+
+def exported_records(output: Path, record_ids: set[str]) -> dict[str, dict]:
+    """Those of these records that are near the end of the exports (articles/, duplicates/)."""
+    found: dict[str, dict] = {}
+    for tail in _tails([*output.glob("articles/*.jsonl"), *output.glob("duplicates/*.jsonl")]):
+        for rid in record_ids - found.keys():
+            at = tail.find(f'"id": "{rid}"'.encode())
+            if at >= 0:
+                start = tail.rfind(b"\n", 0, at) + 1
+                end = tail.find(b"\n", at)
+                try:
+                    found[rid] = json.loads(tail[start:end if end >= 0 else None])
+                except ValueError:
+                    found[rid] = {"id": rid}  # a line cut at the tail's start: its id is all we know
     return found
+
+
+def append_lines(path: Path, lines: list[dict]) -> None:
+    """Append JSON lines, each in one write (O_APPEND: several processes may share the file)."""
+    if not lines:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        for line in lines:
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class CrawlState:
@@ -65,15 +100,28 @@ class CrawlState:
                     except BlockingIOError:
                         continue  # that run is alive
             pending = self.store.unexported(run)
-            done = exported_ids(self.output, {rid for rid, _, _ in pending})
+            done = exported_records(self.output, {rid for rid, _, _ in pending})
+            self.log_missing_events(list(done.values()))
             for record_id, url, seen_at in pending:
                 if record_id in done:
                     self.store.mark_exported(record_id, url, seen_at)
-            self.store.forget([rid for rid, _, _ in pending if rid not in done])
+            touched = self.store.forget([rid for rid, _, _ in pending if rid not in done])
+            with self.store.exclusive():
+                for cluster in sorted(touched):
+                    elect(self.store, cluster)
             lock.unlink(missing_ok=True)
             crawler.stats.inc_value("state/recovered_unexported", len(pending) - len(done))
             log.warning("run %s died: %d filed articles forgotten (to be fetched again), %d confirmed",
                         run, len(pending) - len(done), len(done))
+
+    def log_missing_events(self, records: list[dict]) -> None:
+        """The cluster events of exported records that the log does not have yet."""
+        events = [event for record in records for event in cluster_events(record)]
+        log_path = self.output / CLUSTER_LOG
+        if events and log_path.exists():
+            tail = _tails([log_path])[0]
+            events = [e for e in events if json.dumps({"by": e["by"]})[1:-1].encode() not in tail]
+        append_lines(log_path, events)
 
     def engine_stopped(self) -> None:
         self.store.close()

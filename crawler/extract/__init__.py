@@ -36,6 +36,7 @@ class Extraction:
     method: str  # the template's name, or "generic"
     decoded: Decoded
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, line) cut from the body
+    page: dict = field(default_factory=dict)  # generic extraction's article-or-listing signals
 
     @property
     def has_body(self) -> bool:
@@ -65,12 +66,13 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
             raw["dropped"] = [*raw.get("dropped", []), *(("not_prose", ln) for ln in raw["body"].splitlines())]
             raw["body"] = ""
     dropped = raw.pop("dropped", [])
+    page = raw.pop("page", {})
     fields = {key: raw.get(key) for key in EXTRACTED_FIELDS if key != "original"}
     for key in LIST_FIELDS:
         fields[key] = fields.get(key) or []
     fields["body"] = fields.get("body") or ""
     fields["original"] = {"title": fields["title"], "body": fields["body"]}
-    return Extraction(fields, site.name if site else None, method, decoded, dropped)
+    return Extraction(fields, site.name if site else None, method, decoded, dropped, page)
 
 
 def extract_article(html: str | bytes, url: str, *, content_type: str | bytes | None = None) -> dict:

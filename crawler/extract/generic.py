@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
 from crawler.extract.cleanup import is_copyright, is_share, take_furniture
 from crawler.extract.fields import (
+    SHANGHAI,
     byline_names,
+    complete_date,
+    dateline_byline,
     dateline_source,
     editor_names,
     find_authors,
     find_datetime,
     find_editors,
+    find_partial_date,
     find_source,
     find_year_month,
     is_info_line,
@@ -32,7 +37,9 @@ from crawler.extract.fields import (
     is_person_name,
     is_ui_word,
     name_value,
+    original_author,
     posted_by,
+    trailing_byline,
 )
 from crawler.extract.generic_body import (
     Line,
@@ -40,15 +47,17 @@ from crawler.extract.generic_body import (
     is_date_only,
     is_end_heading,
     is_related_heading,
+    line_score,
     page_lines,
 )
 from crawler.extract.html import parse, strip_invisible, text_of, trafilatura_lines
-from crawler.text import HAN_BMP, HAN_CLASS
+from crawler.text import HAN_BMP, HAN_CLASS, any_kw, kw
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜–—»]+|::)\s*")
 _SQUEEZE = re.compile(r"[\s\u3000]+")
 _URL_ONLY = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+/?\S*", re.A)
 _SENTENCE = re.compile(r"[，。；,]")
+_PROSE_MARK = re.compile(r"[，。！？；]|[.!?;](?:\s|$)")
 # How far from the body the headline and the page's furniture are looked for, in lines.
 _TITLE_REACH = 40
 _HEAD_LINES = 25
@@ -56,7 +65,18 @@ _TAIL_LINES = 8
 _META_DATES = ("article:published_time", "og:release_date", "datepublished", "pubdate",
                "publishdate", "publish_date", "publishtime", "citation_publication_date",
                "citation_date", "dc.date", "dc.date.issued", "dcterms.issued",
-               "prism.publicationdate", "date")
+               "prism.publicationdate", "date", "firstpublishedtime")
+# What a page says it was last changed: not its publication, but it gives a year to a date
+# printed without one.
+_META_UPDATED = ("dateupdate", "datemodified", "article:modified_time", "og:updated_time",
+                 "lastmodified", "last-modified", "modified")
+# Publication times in a page's scripts and JSON-LD (`"datePublished": "…"`, `"pubtime": "…"`,
+# `publish_time = 1581517074`).
+_SCRIPT_DATE = re.compile(
+    r"""["']?\b(?:date_?published|pub_?date|pub_?time|publish_?(?:date|time)|release_?(?:date|time)|"""
+    r"""first_?published_?time)["']?\s*[:=]\s*["']?([^"',;}\n]{8,40})""", re.I)
+# A line whose date says when the page was changed, not published.
+_UPDATED = re.compile(any_kw("最后更新", "更新时间", "更新于", "更新", "修改时间", "最后修改", "编辑于"))
 _META_AUTHORS = ("author", "article:author", "citation_author", "citation_authors", "dc.creator",
                  "byl")
 # An official notice's signature: the issuing body (`吉林省人民政府`) above the date.
@@ -139,6 +159,7 @@ class Layout:
     end: int
     title_at: int | None
     title_keys: list[str]
+    main_keys: list[str] = field(default_factory=list)  # the likeliest forms (`og:title`, `<title>`)
 
     @property
     def head(self) -> list[str]:
@@ -159,6 +180,15 @@ class Layout:
         last = min(self.start + 5, self.end)
         return [self.lines[i].text for i in range(max(1, self.start - _HEAD_LINES), last)
                 if _is_title_line(self.lines[i - 1], self.title_keys) and not _links(self.lines[i])]
+
+    @property
+    def posters(self) -> list[str]:
+        """Lines right under a printing of the headline with a date under them: where blogs and
+        self-media pages name who posted (`体育教科书` over `发布时间：18-03-08 23:16`)."""
+        last = min(self.start + 5, self.end)
+        return [self.lines[i].text for i in range(max(1, self.start - _HEAD_LINES), last - 1)
+                if _is_title_line(self.lines[i - 1], self.title_keys) and not _links(self.lines[i])
+                and _dated(self.lines[i + 1].text)]
 
     @property
     def tail(self) -> list[str]:
@@ -206,7 +236,7 @@ def _layout(doc: etree._Element) -> Layout:
     keys = main + rest
     if title_at is not None:
         keys.append(_squeeze(lines[title_at].text))
-    return Layout(lines, start, end, title_at, keys)
+    return Layout(lines, start, end, title_at, keys, main)
 
 
 def _furniture_line(text: str, keys: list[str]) -> bool:
@@ -218,7 +248,9 @@ def _furniture_line(text: str, keys: list[str]) -> bool:
 def _trim(lines: list[str], keys: list[str]) -> tuple[list[str], list[str], list[str]]:
     """Take the headline, info lines, bylines and dates off the top of the body (above its
     first sentence) and info lines off its bottom: (head, body, tail)."""
-    first = next((i for i, ln in enumerate(lines) if _is_sentence(ln)), len(lines))
+    # The headline may read as a sentence (`午间公告：……项目；……项目`): it is not the text's first.
+    first = next((i for i, ln in enumerate(lines) if _is_sentence(ln) and _squeeze(ln) not in keys),
+                 len(lines))
     head = [ln for ln in lines[:first] if _furniture_line(ln, keys)]
     lines = [ln for ln in lines[:first] if ln not in head] + lines[first:]
     tail: list[str] = []
@@ -226,6 +258,16 @@ def _trim(lines: list[str], keys: list[str]) -> tuple[list[str], list[str], list
             and byline_names(lines[-1]) is None:
         tail.insert(0, lines.pop())
     return head, lines, tail
+
+
+def _dated(text: str) -> bool:
+    return find_datetime(text) is not None or find_partial_date(text) is not None
+
+
+def _handle(text: str) -> str | None:
+    """A line that is only a name or a handle (`八卦大相公`, `IT之家`), no outlet or toolbar word."""
+    names = name_value(text) if len(text) <= 10 else []
+    return names[0] if len(names) == 1 and not is_outlet(names[0]) else None
 
 
 def _bare_name(text: str) -> str | None:
@@ -252,7 +294,7 @@ def _names_in(lines: list[str]) -> list[str]:
     names: list[str] = []
     for text in lines:
         names += byline_names(text) or find_authors(text)
-        names += [n for n in (posted_by(text), _bracketed_name(text)) if n]
+        names += [n for n in (posted_by(text), _bracketed_name(text), original_author(text)) if n]
     return names
 
 
@@ -276,6 +318,8 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
 
 def _author_page(href: str) -> bool:
     """A link to an author's own page: WordPress's `?author=12`, `/author/slug/`."""
+    if "author" not in href:
+        return False
     parts = urlsplit(href)
     return list(parse_qs(parts.query)) == ["author"] or re.search(r"/author/[^/]+/?$", parts.path) is not None
 
@@ -301,12 +345,120 @@ def _meta_author(doc: etree._Element) -> str | None:
     return None
 
 
+# How far into the text from either end a byline of its own line is looked for, in lines;
+# and how near the end a paragraph signed in brackets ends the article.
+_BYLINE_REACH = 6
+_SIGNED_REACH = 3
+
+
+def _body_bylines(lines: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Bylines inside the text: a dateline's (`新华社巴黎12月9日电（记者唐霁）`, kept in the
+    text), bylines on lines of their own near either end (`《棱镜》作者 周纯`, taken out), and a
+    paragraph signed in brackets near the end (`……换新iPhone。(李楠)`: the article ends there,
+    what follows is the site's). (lines, authors, dropped)."""
+    authors = [n for ln in lines[:2] for n in dateline_byline(ln)]
+    kept: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        near_end = i >= len(lines) - _BYLINE_REACH
+        if (i < _BYLINE_REACH or near_end) and not _is_sentence(line):
+            names = byline_names(line)
+            if names:
+                authors += names
+                dropped.append(("byline", line))
+                continue
+        kept.append(line)
+    for i in range(len(kept) - 1, max(-1, len(kept) - 1 - _SIGNED_REACH), -1):
+        split = trailing_byline(kept[i])
+        if split and i < len(kept) - 1:
+            dropped += [("trailer", ln) for ln in kept[i + 1:]]
+            kept[i:] = [split[0]] if split[0] else []
+            authors += split[1]
+            break
+    return kept, list(dict.fromkeys(authors)), dropped
+
+
+def _closing_editors(lines: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """An editor line near the end (`责任编辑：李跃群`, `供稿 摄影/张艳 编辑/苏芳`) closes the
+    article: it and the site's lines after it (a proofreader, tip-off numbers, keywords) are
+    not the text; prose after it is kept. (lines, editors, dropped)."""
+    for i in range(max(0, len(lines) - _BYLINE_REACH), len(lines)):
+        line = lines[i]
+        names = editor_names(line) or (find_editors(line) if len(line) <= 60 and not _is_sentence(line) else [])
+        if names:
+            rest = lines[i + 1:]
+            editors = names + [n for ln in rest for n in (editor_names(ln) or [])]
+            kept = [ln for ln in rest if _is_sentence(ln) and editor_names(ln) is None]
+            dropped = [("info", ln) for ln in [line, *rest] if ln not in kept]
+            return lines[:i] + kept, list(dict.fromkeys(editors)), dropped
+    return lines, [], []
+
+
+_SIGNATURE = re.compile(r"^\W*" + any_kw("个性签名", "签名档", "签名") + r"\s*[:：]")
+# The opening post's header on a forum thread: `楼主 发表于 2020-5-1 10:00`, `[楼主] 发表于 …`.
+_OPENING_POST = re.compile(r"^\W*楼主\W*(?:发表于|发表时间|发帖时间|发布于|于)")
+
+
+# A post's header on a forum thread: its floor (`沙发`, `2楼`, `第 3 楼`, `#4`) by its time.
+_FLOOR = re.compile(r"^\W*(?:楼主|沙发|板凳|地板|\d+\s*[楼#]|第\s*\d+\s*楼|#\s*\d+|" + kw("楼层")
+                    + r"\s*[:：]?\s*第?\s*\d+\s*楼)")
+# Where a thread's replies end: the reply box, the pager.
+_REPLY_BOX = re.compile(any_kw("快速回复", "发表回复", "回复本帖", "您需要登录后才可以回帖", "下一页", "返回列表"))
+
+
+def _in_quote(line: Line) -> bool:
+    """Inside a quoted earlier post (`<blockquote>`, a `quote` box)."""
+    chain = [line.block, *line.block.iterancestors()] if line.block is not None else []
+    return any(el.tag == "blockquote" or "quote" in (el.get("class") or "").lower() for el in chain)
+
+
+def _replies(layout: Layout) -> list[str]:
+    """On a forum thread (its posts headed by their floors, `楼主`, `沙发`, `第 2 楼`), the text of
+    the replies after the opening post: each reply's prose, without the poster's panel, the
+    signature, the quoted post or the reply box; chatter too short to read as prose is left."""
+    lines = layout.lines
+    opening = range(max(0, layout.start - _HEAD_LINES), min(layout.end, len(lines)))
+    if not any(_FLOOR.match(lines[i].text) and _dated(lines[i].text) for i in opening):
+        return []
+    out: list[str] = []
+    in_reply = False
+    for line in lines[layout.end:]:
+        text = line.text
+        if _REPLY_BOX.search(text) and len(text) <= 60:
+            break
+        if _FLOOR.match(text) and _dated(text):
+            in_reply = True
+            continue
+        if in_reply and line_score(line) > 0 and not _links(line) and not _in_quote(line) \
+                and not _SIGNATURE.match(text) and not is_info_line(text) and _is_sentence(text):
+            out.append(text)
+    return out
+
+
+def _thread_starter(layout: Layout) -> str | None:
+    """On a forum thread whose opening post is headed `楼主 发表于 …`, the poster: the name in
+    the user panel just before that header."""
+    lines = layout.lines
+    for i in range(max(0, layout.start - _HEAD_LINES), min(layout.end, len(lines))):
+        if _OPENING_POST.match(lines[i].text):
+            panel = list(reversed(lines[max(0, i - 8):i]))
+            # The name links to the poster's profile; the panel's labels do not.
+            for ln in [ln for ln in panel if ln.link_chars >= ln.chars] + panel:
+                name = _handle(ln.text)
+                if name and not is_info_line(ln.text) and not re.fullmatch(r"[\d\W]+", ln.text):
+                    return name
+            return None
+    return None
+
+
 def _authors(layout: Layout, head: list[str], tail: list[str], body_authors: list[str],
              body: list[str], doc: etree._Element) -> list[str]:
     """The authors, from where pages most often name them to where they least often do."""
     # Bylines and author fields in the body and the info bar; a name alone under a headline.
     names = body_authors + _names_in(layout.head + head)
     names += [n for n in map(_bare_name, layout.under_title) if n]
+    names += [n for n in map(_handle, layout.posters) if n]
+    names += [n for n in [_thread_starter(layout)] if n]
     if names:
         return list(dict.fromkeys(names))
     after = tail + layout.tail
@@ -335,12 +487,55 @@ def _dated_link(line: Line) -> bool:
     return line.link_chars > 0 and _LIST_DATE.search(line.text) is not None
 
 
+_PIECES = re.compile(r"(?<!\d)((?:19|20)\d\d)\s+(\d{1,2})[/-](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?(?!\d)")
+
+
+def _date_in_pieces(lines: list[str]) -> str | None:
+    """A date whose year, month/day and time are printed apart (`2019` `09/07` `19:02`)."""
+    short = [ln for ln in lines if len(ln) <= 12]
+    match = _PIECES.search(" ".join(short))
+    if not match:
+        return None
+    y, m, d, hh, mm = match.groups()
+    return find_datetime(f"{y}-{m}-{d}" + (f" {hh}:{mm}" if hh else ""))
+
+
+def _script_dates(doc: etree._Element) -> list[str]:
+    """Publication times a page's scripts give (JSON-LD, a page's data object), in page order."""
+    found = []
+    for script in doc.iter("script"):
+        for match in _SCRIPT_DATE.finditer(script.text or ""):
+            value = match.group(1).strip()
+            if re.fullmatch(r"1\d{9}", value):  # seconds since 1970
+                value = datetime.fromtimestamp(int(value), SHANGHAI).isoformat()
+            value = find_datetime(value)
+            if value:
+                found.append(value)
+    return found
+
+
 def _published(layout: Layout, head: list[str], tail: list[str], body: list[str],
                doc: etree._Element, url: str) -> str | None:
-    """The date printed nearest above the text; else a signed notice's date, the `<meta>`
-    date, the URL's, one printed just above the headline, one after the text, the page's first."""
-    for text in reversed(layout.head + head):
+    """The date printed nearest above the text (one printed without its year takes it from a
+    date the page gives elsewhere on the same day); else a signed notice's date, the `<meta>`
+    date, the time the page says it was updated, the URL's, one printed just above
+    the headline, one after the text, the page's first, the scripts'."""
+    updated: str | None = None
+    partial = None
+    # The lines of the text above its first sentence: where a page without an info bar dates it.
+    lead = body[:next((i for i, ln in enumerate(body) if _is_sentence(ln)), len(body))]
+    for text in reversed(layout.head + head + lead):
         value = find_datetime(text) or find_year_month(text)
+        if value and _UPDATED.search(text):
+            updated = updated or value
+        elif value:
+            return value
+        else:
+            partial = partial or find_partial_date(text)
+    if partial:
+        known = [d for d in map(find_datetime, _meta(doc, _META_DATES + _META_UPDATED)) if d]
+        known += _script_dates(doc) + ([_url_date(url)] if _url_date(url) else [])
+        value = complete_date(partial, known)
         if value:
             return value
     _, signed = _signature(body[-3:] + tail + layout.tail[:4])
@@ -349,6 +544,12 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
     for value in _meta(doc, _META_DATES):
         if find_datetime(value):
             return find_datetime(value)
+    # A date set in pieces on lines of their own above the text (`2019` `09/07` `19:02`).
+    value = _date_in_pieces([*layout.head, *head, *lead])
+    if value:
+        return value
+    if updated:
+        return updated
     if _url_date(url):
         return _url_date(url)
     for text in reversed(layout.above_title):
@@ -359,12 +560,44 @@ def _published(layout: Layout, head: list[str], tail: list[str], body: list[str]
         value = find_datetime(text) or find_year_month(text)
         if value:
             return value
-    # Last, the first full date on the page, not counting lists of other articles.
-    return find_datetime("\n".join(ln.text for ln in layout.lines if not _dated_link(ln)))
+    # The first full date on the page, not counting lists of other articles; last, what the
+    # page's scripts say.
+    first = find_datetime("\n".join(ln.text for ln in layout.lines if not _dated_link(ln)))
+    return first or next(iter(_script_dates(doc)), None)
 
 
 def _has_prose(lines: list[str]) -> bool:
     return any(_is_sentence(ln) for ln in lines)
+
+
+def _is_teaser_pair(link: Line, after: Line) -> bool:
+    """A headline link with a line of prose under it: one entry of a list of teasers."""
+    return (_links(link) and 6 <= link.chars <= 80 and after.link_chars == 0
+            and after.chars >= 15 and _SENTENCE.search(after.text) is not None)
+
+
+def page_signals(layout: Layout, body: list[str]) -> dict:
+    """What tells an article page from a listing (see `crawler.extract.kind`): how far above
+    the body its headline is printed, the page's text in and out of links, how much of the
+    body is sentences the page does not print as links, the teaser entries (a headline link,
+    prose under it) on the page, and whether the body is nothing but teasers."""
+    lines = layout.lines
+    linked = {_squeeze(ln.text) for ln in lines if _links(ln)}
+    gap = None
+    if layout.title_at is not None and _is_title_line(lines[layout.title_at], layout.main_keys):
+        gap = layout.start - layout.title_at
+    teasers = {i + 1 for i in range(len(lines) - 1) if _is_teaser_pair(lines[i], lines[i + 1])}
+    prose = [i for i in range(layout.start, layout.end) if _PROSE_MARK.search(lines[i].text) and not _links(lines[i])]
+    return {
+        "headline_gap": gap,
+        "link_chars": sum(ln.link_chars for ln in lines),
+        "text_chars": sum(ln.own_chars for ln in lines),
+        "story_links": sum(1 for ln in lines if _links(ln) and ln.chars >= 8),
+        "prose_chars": sum(len(_squeeze(t)) for t in body
+                           if _PROSE_MARK.search(t) and _squeeze(t) not in linked),
+        "teasers": len(teasers),
+        "teaser_body": bool(prose) and all(i in teasers for i in prose),
+    }
 
 
 def extract_generic(text: str, url: str) -> dict:
@@ -384,14 +617,23 @@ def extract_generic(text: str, url: str) -> dict:
     dropped += [("copyright" if is_copyright(ln) else "share", ln) for ln in lines
                 if is_copyright(ln) or is_share(ln)]
     lines = [ln for ln in lines if not (is_copyright(ln) or is_share(ln))]
+    # A forum poster's signature under each post.
+    dropped += [("signature", ln) for ln in lines if _SIGNATURE.match(ln)]
+    lines = [ln for ln in lines if not _SIGNATURE.match(ln)]
     if not _has_prose(lines):
         # Our reading found no sentences; trafilatura's may (a page of one long <pre>, say).
         lines = trafilatura_lines(text, url) or lines
     head, lines, tail = _trim(lines, layout.title_keys)
     furniture = take_furniture(lines, title=title)
+    furniture.lines, body_authors, in_body = _body_bylines(furniture.lines)
+    furniture.authors = list(dict.fromkeys(furniture.authors + body_authors))
+    furniture.dropped += in_body
+    furniture.lines, closing, in_body = _closing_editors(furniture.lines)
+    furniture.dropped += in_body
+    furniture.lines += _replies(layout)
 
-    editors = furniture.editors or [n for t in layout.head + head + tail + layout.tail
-                                    for n in find_editors(t)]
+    editors = furniture.editors or closing or [n for t in layout.head + head + tail + layout.tail
+                                               for n in find_editors(t)]
     authors = _authors(layout, head, tail, furniture.authors, furniture.lines, doc)
     info = head + layout.head + tail + layout.tail
     source = (furniture.source or next((v for v in map(find_source, info) if v), None)
@@ -409,4 +651,5 @@ def extract_generic(text: str, url: str) -> dict:
         "body": "\n".join(furniture.lines),
         "images": [],
         "dropped": dropped + furniture.dropped + [("info", ln) for ln in head + tail],
+        "page": page_signals(layout, furniture.lines),
     }

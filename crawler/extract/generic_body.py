@@ -29,7 +29,8 @@ _RELATED = re.compile(
     r"^[\s【\[〖■●◆▌|·-]*(?:" + "|".join(kw(w) for w in (
         "相关报道", "相关链接", "相关新闻", "相关阅读", "相关文章", "相关专题", "延伸阅读",
         "推荐阅读", "热点推荐", "精彩推荐", "猜你喜欢", "其他报道", "更多新闻", "热门文章",
-        "热门新闻", "今日推荐", "今日焦点")) + r")[\s】\]〗：:>»]*")
+        "热门新闻", "今日推荐", "今日焦点", "相关推荐", "为你推荐", "热门推荐", "大家都在看", "热文推荐",
+        "点击排行", "热门排行", "排行榜")) + r")[\s】\]〗：:>»]*")
 # Where an article certainly ended: readers' comments, links to the previous or next one.
 _END = re.compile(
     r"^[\s【\[〖■●◆▌|·-]*(?:" + "|".join(kw(w) for w in (
@@ -120,11 +121,15 @@ def page_lines(root: etree._Element) -> list[Line]:
     return lines
 
 
+_WRAPPED = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
 def _join_wrapped(text: str) -> str:
     """Source line breaks inside a paragraph: nothing between two Chinese characters (the
     page was wrapped by hand), a space elsewhere, as a browser shows them."""
-    text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
-    return text.replace("\n", " ")
+    if "\n" not in text:
+        return text
+    return _WRAPPED.sub("", text).replace("\n", " ")
 
 
 def is_end_heading(text: str) -> bool:

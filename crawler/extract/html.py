@@ -18,12 +18,16 @@ BLOCK_TAGS = {
 _INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "select",
               "textarea", "button", "svg", "title")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# `</body>` and `</html>` before the end of a page: browsers ignore them and show what follows
+# (a page pieced together from templates), libxml2 would drop it.
+_EARLY_END = re.compile(r"</(?:body|html)\s*>(?=.*?\S)", re.I | re.S)
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 
 
 def parse(text: str) -> lxml.html.HtmlElement:
     """An lxml document for a page's text; tolerant of junk, empty input and XML declarations."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = _EARLY_END.sub("", text)
     if not text.strip():
         text = "<html><body></body></html>"
     try:
@@ -51,8 +55,8 @@ def strip_invisible(root: etree._Element) -> None:
     """Remove scripts, styles and elements hidden with inline CSS (where clones hide spam)."""
     for el in list(root.iter(*_INVISIBLE)):
         remove(el)
-    for el in list(root.iter()):
-        if isinstance(el.tag, str) and _HIDDEN.search(el.get("style") or ""):
+    for el in root.xpath(".//*[@style]"):
+        if _HIDDEN.search(el.get("style")):
             remove(el)
     for el in list(root.iter(etree.Comment)):
         remove(el)

@@ -11,7 +11,7 @@ Pure functions, no Scrapy. See docs/architecture.md, "Canonical text".
   ``mojibake:gbk-as-utf8``, ``mojibake:gbk-as-latin1``, ``lone_surrogate``,
   ``control_chars``.
 - ``normalize_record(record) -> record``: a new article record with title,
-  subtitle, body, source, authors, editors and image captions normalized,
+  subtitle, body, source, authors, editors, section and image captions normalized,
   ``original`` {title, body} as extracted and ``normalization`` the merged
   report. Other keys pass through; the input is not modified.
 """

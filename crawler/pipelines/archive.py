@@ -6,8 +6,8 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 
 
@@ -17,13 +17,10 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        archive = crawler.get_extension(WarcArchive)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive)
+        return cls(required(crawler, WarcArchive))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
-        self.archive.metadata(adapter["url"], response.get("record_id"), adapter.asdict())
+        self.archive.metadata(adapter["id"], response.get("record_id"), adapter.asdict())
         return item

@@ -1,5 +1,6 @@
-"""File each article in the state store and mark the copies: `dedupe` = {content_hash, cluster,
-duplicate_of, similarity}. Nothing is dropped: copies go to the duplicates export."""
+"""File each article in the state store with the evidence the canonical rule compares, and
+mark the copies: `dedupe` = {content_hash, cluster, duplicate_of, similarity, canonical_because,
+replaced, merged}. Nothing is dropped: copies go to the duplicates export."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.dedupe import DedupeConfig, Deduper
+from crawler.dedupe.canonical import evidence_of
 from crawler.extensions import required
 from crawler.extensions.state import CrawlState
+from crawler.sites import SITES
 
 
 class DedupePipeline:
@@ -35,10 +38,15 @@ class DedupePipeline:
         verdict = self.deduper.add(
             record_id=adapter["id"], url=adapter["url"], canonical_url=adapter["canonical_url"],
             site=adapter.get("site"), title=adapter.get("title"), body=adapter.get("body") or "",
-            seen_at=adapter["fetched_at"], run=self.run)
+            seen_at=adapter["fetched_at"], run=self.run,
+            evidence=evidence_of(adapter, SITES.get(adapter.get("site"))))
         adapter["dedupe"] = verdict.as_dict()
-        if verdict.duplicate_of is None:
+        if verdict.replaced:
+            self.stats.inc_value("dedupe/repointed")  # a story had a canonical record; now a better one
+        elif verdict.duplicate_of is None:
             self.stats.inc_value("dedupe/new_story")
-        else:
+        if verdict.duplicate_of is not None:
             self.stats.inc_value("dedupe/copy_exact" if verdict.similarity == 1.0 else "dedupe/copy_near")
+        if verdict.merged:
+            self.stats.inc_value("dedupe/merged", len(verdict.merged))
         return item

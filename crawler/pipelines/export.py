@@ -1,5 +1,8 @@
-"""Write articles as JSON lines, appended, one per line: each story once in
-`OUTPUT_DIR/articles/<spider>.jsonl`, its later copies in `OUTPUT_DIR/duplicates/<spider>.jsonl`."""
+"""Write articles as JSON lines, appended, one per line: a record that was its story's canonical
+one when filed in `OUTPUT_DIR/articles/<spider>.jsonl`, the other copies in
+`OUTPUT_DIR/duplicates/<spider>.jsonl`; when a filing re-points or merges clusters, the cluster
+event log `OUTPUT_DIR/clusters.jsonl` says so. Nothing is rewritten: `scrapy stories` gives the
+current canonical record of every story."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ from typing import IO, Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from crawler.dedupe import cluster_events
 from crawler.extensions import required
-from crawler.extensions.state import CrawlState
+from crawler.extensions.state import CLUSTER_LOG, CrawlState, append_lines
 
 
 class JsonlExportPipeline:
@@ -40,6 +44,7 @@ class JsonlExportPipeline:
         out.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
         out.flush()  # an item written is an item kept, whatever happens to the process next
         os.fsync(out.fileno())
+        append_lines(self.output_dir / CLUSTER_LOG, cluster_events(adapter.asdict()))
         # Only now is the article archived for good: its URL is not fetched again.
         self.store.mark_exported(adapter["id"], adapter["canonical_url"], adapter["fetched_at"])
         return item

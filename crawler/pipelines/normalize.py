@@ -1,5 +1,5 @@
 """Bring an article's text to canonical form; what extraction gave stays in `original`, what
-changed is recorded in `normalization`."""
+changed is recorded in `normalization`, beside the lines extraction cut (`lines_cut`, by reason)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ class NormalizePipeline:
         adapter = ItemAdapter(item)
         record = normalize_record(adapter.asdict())
         extracted = adapter.get("original")
+        lines_cut = (adapter.get("normalization") or {}).get("lines_cut")
         for key, value in record.items():
             if key in adapter.field_names() or key in adapter:
                 adapter[key] = value
+        if lines_cut is not None:
+            adapter["normalization"] = {**adapter["normalization"], "lines_cut": lines_cut}
         if extracted:  # keep what extraction set aside as the original (before any change)
             adapter["original"] = extracted
         return item

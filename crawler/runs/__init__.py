@@ -47,6 +47,8 @@ def summarize(stats: dict, spider: str, *, site_spider: bool) -> dict:
             "exported": stats.get("item_scraped_count", 0),
             "new_stories": stats.get("dedupe/new_story", 0),
             "copies": copies,
+            "repointed": stats.get("dedupe/repointed", 0),  # stories whose canonical record changed
+            "merged": stats.get("dedupe/merged", 0),  # clusters found to be one story with another
             "already_archived": stats.get("dedupe/known_article_skipped", 0),
             "no_body": stats.get("article/no_body", 0),
             "read_generically": stats.get("article/method/generic-fallback", 0),
@@ -118,6 +120,12 @@ def one_line(report: dict) -> str:
     state = "skipped: another run holds it" if report.get("finish_reason") == "locked" else (
         "PROBLEM: " + "; ".join(report["problems"]) if report.get("problems") else "ok")
     return (f"{report['spider']}: {report['pages_fetched']} pages, {a['exported']} articles "
-            f"({a['new_stories']} new stories, {a['copies']} copies), {a['already_archived']} already archived, "
+            f"({a['new_stories']} new stories, {a['copies']} copies{_changed(a)}), "
+            f"{a['already_archived']} already archived, "
             f"{a['no_body']} without article, {errors}, "
             f"{report['archive']['bytes_received']:,} bytes archived, {report['duration_s']} s: {state}")
+
+
+def _changed(articles: dict) -> str:
+    parts = [f"{articles[k]} {k}" for k in ("repointed", "merged") if articles.get(k)]
+    return "".join(f", {p}" for p in parts)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from crawler.urls import host_of, on_hosts
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -99,9 +101,14 @@ class Site:
         starts = tuple(re.sub(r"^(https?://)[^/]+", rf"\g<1>{host}", u) for u in self.start_urls)
         return replace(self, hosts=(host,), start_urls=starts)
 
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The hosts without their ports (a mirror given as `-a host=127.0.0.1:8000`), as
+        Scrapy's `allowed_domains` takes them."""
+        return tuple(dict.fromkeys(host_of(h) for h in self.hosts))
+
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+        return on_hosts(url, self.hosts)
 
     def _target(self, url: str) -> str:
         parts = urlsplit(url)

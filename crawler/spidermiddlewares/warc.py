@@ -11,9 +11,9 @@ from typing import Any
 
 from itemadapter import ItemAdapter, is_item
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 
 
@@ -23,10 +23,7 @@ class WarcLocatorMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcLocatorMiddleware:
-        archive = crawler.get_extension(WarcArchive)
-        if archive is None:
-            raise NotConfigured("WARC_ENABLED is off")
-        return cls(archive)
+        return cls(required(crawler, WarcArchive))
 
     def _stamp(self, response: Response, output: Any) -> Any:
         if is_item(output):

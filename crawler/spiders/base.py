@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,7 +18,6 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
@@ -26,6 +26,7 @@ from crawler.extract import Extraction, extract
 from crawler.items import Article
 from crawler.sites import host_aliases
 from crawler.sites.base import Site
+from crawler.spiders.links import SiteLinks
 from crawler.urls import canonical_url
 
 # Failure kinds, as the stats name them (errors/<kind>).
@@ -53,26 +54,41 @@ class ArticleSpider(scrapy.Spider):
             site=extraction.site or self.name,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
+            # What extraction cut, by reason; the normalize pipeline adds what it changed.
+            normalization={"lines_cut": dict(Counter(reason for reason, _line in extraction.dropped))},
             **fields,
         )
 
     def parse_article(self, response: Response) -> Iterator[Article]:
         """An article page to its item; a page with no article body is logged and counted."""
+        extraction = self.read_page(response)
+        if not extraction.has_body:
+            self.no_article(response, extraction)
+            return
+        yield self.article_from(response, extraction)
+
+    def read_page(self, response: Response) -> Extraction:
+        """The page extracted, how it was decoded counted."""
         stats = self.crawler.stats
         extraction = extract(response.body, response.url, site=self.site,
                              content_type=response.headers.get("Content-Type"))
         stats.inc_value(f"article/decoded_by/{extraction.decoded.evidence}")
         if extraction.decoded.replacements:
             stats.inc_value("article/undecodable_chars", extraction.decoded.replacements)
+        return extraction
+
+    def article_from(self, response: Response, extraction: Extraction) -> Article:
+        """The item of a page found to be an article; the lines cut and the method counted."""
+        stats = self.crawler.stats
         for reason, _line in extraction.dropped:
             stats.inc_value(f"article/cut_lines/{reason}")
-        if not extraction.has_body:
-            stats.inc_value("article/no_body")
-            self.logger.warning("no article body found on %s (%s, %d bytes)", response.url,
-                                extraction.method, len(response.body))
-            return
         stats.inc_value(f"article/method/{extraction.method}")
-        yield self.article_item(response, extraction)
+        return self.article_item(response, extraction)
+
+    def no_article(self, response: Response, extraction: Extraction, why: str = "no article body") -> None:
+        self.crawler.stats.inc_value("article/no_body")
+        self.logger.warning("%s found on %s (%s, %d bytes)", why, response.url,
+                            extraction.method, len(response.body))
 
     def on_error(self, failure: Failure) -> None:
         """A failed request (after retries): counted by kind, the crawl goes on."""
@@ -103,13 +119,13 @@ class SiteSpider(ArticleSpider):
         super().__init_subclass__(**kwargs)
         # On the class: `scrapy shell URL` and `scrapy parse URL` find a spider by it.
         if getattr(cls, "site", None) is not None:
-            cls.allowed_domains = list(cls.site.hosts)
+            cls.allowed_domains = list(cls.site.domains)
 
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.allowed_domains = list(self.site.hosts)
+        self.allowed_domains = list(self.site.domains)
         self.since = date.fromisoformat(since) if since else None
-        self.links = LinkExtractor(allow_domains=self.site.hosts, unique=True)
+        self.links = SiteLinks(self.site.hosts)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.site.start_urls:

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 
 import numpy as np
 import psycopg
+from psycopg.types.json import Jsonb
 
 from crawler.archive.writer import Original
+from crawler.state.sqlite import Member
 
 # The advisory lock key of the store's writers: any constant the crawl's tables own alone.
 WRITERS_LOCK = 0x7A686E6577730001  # "zhnews" 1
@@ -48,7 +50,10 @@ CREATE TABLE IF NOT EXISTS articles (
     similarity    DOUBLE PRECISION,
     seen_at       TEXT NOT NULL,
     run           TEXT,
-    exported      BOOLEAN NOT NULL DEFAULT FALSE
+    exported      BOOLEAN NOT NULL DEFAULT FALSE,
+    evidence      JSONB,
+    moved_from    TEXT,
+    moved_by      TEXT
 );
 CREATE TABLE IF NOT EXISTS signatures (
     article BIGINT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
@@ -63,6 +68,7 @@ CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
 CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE NOT exported;
+CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
 """
 
 
@@ -114,15 +120,41 @@ class PostgresStore:
         return self._one("SELECT 1 FROM urls WHERE canonical_url = %s", (canonical_url,)) is not None
 
     # --- articles and their fingerprints -------------------------------------------------
-    def cluster_head(self, article_id: int) -> tuple[int, str] | None:
-        """(id, record_id) of the canonical record of the article's cluster."""
-        return self._one("SELECT h.id, h.record_id FROM articles a JOIN articles h ON h.record_id = a.cluster "
-                         "WHERE a.id = %s", (article_id,))
+    def article(self, record_id: str) -> tuple[int, str, str | None, float | None] | None:
+        """(id, cluster, duplicate_of, similarity) of a filed record."""
+        return self._one("SELECT id, cluster, duplicate_of, similarity FROM articles WHERE record_id = %s",
+                         (record_id,))
 
     def article_by_hash(self, content_hash: str) -> tuple[int, str] | None:
-        """The canonical record of the story whose body has exactly this hash."""
-        row = self._one("SELECT id FROM articles WHERE content_hash = %s ORDER BY id LIMIT 1", (content_hash,))
-        return self.cluster_head(row[0]) if row else None
+        """(id, cluster) of the first article whose body has exactly this hash."""
+        return self._one("SELECT id, cluster FROM articles WHERE content_hash = %s ORDER BY id LIMIT 1",
+                         (content_hash,))
+
+    def clusters_of(self, article_ids: list[int]) -> dict[int, str]:
+        if not article_ids:
+            return {}
+        return dict(self._all("SELECT id, cluster FROM articles WHERE id = ANY(%s)", (list(article_ids),)))
+
+    def members(self, cluster: str) -> list[Member]:
+        """A cluster's copies, in filing order."""
+        return [Member(*row) for row in self._all(
+            "SELECT id, record_id, duplicate_of, exported, evidence FROM articles WHERE cluster = %s ORDER BY id",
+            (cluster,))]
+
+    def clusters(self) -> Iterator[tuple[str, list[Member]]]:
+        """Every cluster with its copies, oldest cluster first."""
+        rows = self._all("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidence, a.cluster "
+                         "FROM articles a JOIN (SELECT cluster, MIN(id) AS first FROM articles "
+                         "GROUP BY cluster) c ON c.cluster = a.cluster ORDER BY c.first, a.id")
+        cluster, members = None, []
+        for *member, of in rows:
+            if of != cluster and members:
+                yield cluster, members
+                members = []
+            cluster = of
+            members.append(Member(*member))
+        if members:
+            yield cluster, members
 
     def lsh_candidates(self, band_keys: list[int]) -> list[int]:
         return [r[0] for r in self._all("SELECT DISTINCT article FROM bands WHERE key = ANY(%s)",
@@ -137,15 +169,16 @@ class PostgresStore:
     def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
                     title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
                     similarity: float | None, seen_at: str, signature: np.ndarray,
-                    band_keys: list[int], run: str | None = None) -> int | None:
+                    band_keys: list[int], run: str | None = None, evidence: dict | None = None) -> int | None:
         """File an article with its fingerprints; None if that record was filed before."""
         with self.lock, self.db.transaction():
             row = self.db.execute(
                 "INSERT INTO articles (record_id, url, canonical_url, site, title, content_hash, cluster, "
-                "duplicate_of, similarity, seen_at, run) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "duplicate_of, similarity, seen_at, run, evidence) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (record_id) DO NOTHING RETURNING id",
                 (record_id, url, canonical_url, site, title, content_hash, cluster, duplicate_of,
-                 similarity, seen_at, run)).fetchone()
+                 similarity, seen_at, run, Jsonb(evidence) if evidence else None)).fetchone()
             if row is None:
                 return None
             article = row[0]
@@ -155,6 +188,22 @@ class PostgresStore:
                 cur.executemany("INSERT INTO bands (key, article) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                                 [(key, article) for key in band_keys])
             return article
+
+    def merge_clusters(self, absorbed: str, into: str, by: str) -> None:
+        """Move every copy of cluster `absorbed` into `into`, the filing of `by` bridging them."""
+        with self.lock:
+            self.db.execute("UPDATE articles SET cluster = %s, moved_from = %s, moved_by = %s WHERE cluster = %s",
+                            (into, absorbed, by, absorbed))
+
+    def set_canonical(self, cluster: str, record_id: str, similarities: dict[str, float | None]) -> None:
+        """Make `record_id` the cluster's canonical record, every other copy a copy of it
+        (`similarities`: each copy's to the canonical one)."""
+        with self.lock, self.db.transaction():
+            self.db.execute("UPDATE articles SET duplicate_of = CASE record_id WHEN %s THEN NULL ELSE %s END "
+                            "WHERE cluster = %s", (record_id, record_id, cluster))
+            with self.db.cursor() as cur:
+                cur.executemany("UPDATE articles SET similarity = %s WHERE record_id = %s AND cluster = %s",
+                                [(sim, rid, cluster) for rid, sim in similarities.items()])
 
     def mark_exported(self, record_id: str, canonical_url: str, seen_at: str) -> None:
         """The record is in the exports: its URL is now archived, its filing final."""
@@ -172,10 +221,19 @@ class PostgresStore:
         return [tuple(r) for r in self._all(
             "SELECT record_id, canonical_url, seen_at FROM articles WHERE run = %s AND NOT exported", (run,))]
 
-    def forget(self, record_ids: list[str]) -> None:
-        """Remove articles (and their fingerprints) filed by a run that died before exporting them."""
+    def forget(self, record_ids: list[str]) -> set[str]:
+        """Remove articles (and their fingerprints) filed by a run that died before exporting
+        them, and undo the merges their filings made. The clusters touched, to elect again."""
         with self.exclusive():
-            self.db.execute("DELETE FROM articles WHERE record_id = ANY(%s)", (list(record_ids),))
+            touched = {r[0] for r in self.db.execute(
+                "DELETE FROM articles WHERE record_id = ANY(%s) RETURNING cluster", (list(record_ids),))}
+            for absorbed, cluster in self.db.execute(
+                    "SELECT DISTINCT moved_from, cluster FROM articles WHERE moved_by = ANY(%s)",
+                    (list(record_ids),)).fetchall():
+                touched |= {absorbed, cluster}
+            self.db.execute("UPDATE articles SET cluster = moved_from, moved_from = NULL, moved_by = NULL "
+                            "WHERE moved_by = ANY(%s)", (list(record_ids),))
+        return touched
 
     def cluster_of(self, record_id: str) -> str | None:
         row = self._one("SELECT cluster FROM articles WHERE record_id = %s", (record_id,))

@@ -1,13 +1,19 @@
 """The SQLite state store: WAL, so several processes read while one writes; each write is one
 short transaction (a crash loses nothing already committed); `exclusive()` makes a lookup and
-the insert that depends on it one step, across processes too (BEGIN IMMEDIATE)."""
+the insert that depends on it one step, across processes too (BEGIN IMMEDIATE).
+
+An article's row holds its cluster (a story's stable id: the record id of its first copy) and
+its current `duplicate_of` (NULL for the cluster's canonical record), which change when a
+cluster is re-pointed or merged; `evidence` is what the canonical rule compares."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +49,10 @@ CREATE TABLE IF NOT EXISTS articles (
     similarity    REAL,
     seen_at       TEXT NOT NULL,
     run           TEXT,                       -- the run that filed it
-    exported      INTEGER NOT NULL DEFAULT 0  -- its record is in the exports
+    exported      INTEGER NOT NULL DEFAULT 0, -- its record is in the exports
+    evidence      TEXT,                       -- JSON: what the canonical rule compares
+    moved_from    TEXT,                       -- the cluster it was in before a merge ...
+    moved_by      TEXT                        -- ... by the filing of this record
 );
 CREATE TABLE IF NOT EXISTS signatures (
     article INTEGER PRIMARY KEY,
@@ -64,7 +73,24 @@ CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE exported 
 ADDED_COLUMNS = [
     ("articles", "run", "TEXT"),
     ("articles", "exported", "INTEGER NOT NULL DEFAULT 1"),  # old rows were exported
+    ("articles", "evidence", "TEXT"),
+    ("articles", "moved_from", "TEXT"),
+    ("articles", "moved_by", "TEXT"),
 ]
+INDEXES_ADDED = """
+CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
+"""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One filed copy of a cluster, as the store holds it."""
+
+    id: int  # filing order
+    record_id: str
+    duplicate_of: str | None
+    exported: bool
+    evidence: dict | None
 
 
 class SqliteStore:
@@ -87,7 +113,7 @@ class SqliteStore:
             for table, column, definition in ADDED_COLUMNS:
                 if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            self.db.executescript(INDEXES)
+            self.db.executescript(INDEXES + INDEXES_ADDED)
 
     @contextmanager
     def exclusive(self) -> Iterator[SqliteStore]:
@@ -127,15 +153,47 @@ class SqliteStore:
 
 
     # --- articles and their fingerprints -------------------------------------------------
-    def cluster_head(self, article_id: int) -> tuple[int, str] | None:
-        """(id, record_id) of the canonical record of the article's cluster."""
-        return self._one("SELECT h.id, h.record_id FROM articles a JOIN articles h ON h.record_id = a.cluster "
-                         "WHERE a.id = ?", (article_id,))
+    def article(self, record_id: str) -> tuple[int, str, str | None, float | None] | None:
+        """(id, cluster, duplicate_of, similarity) of a filed record."""
+        return self._one("SELECT id, cluster, duplicate_of, similarity FROM articles WHERE record_id = ?",
+                         (record_id,))
 
     def article_by_hash(self, content_hash: str) -> tuple[int, str] | None:
-        """The canonical record of the story whose body has exactly this hash."""
-        row = self._one("SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", (content_hash,))
-        return self.cluster_head(row[0]) if row else None
+        """(id, cluster) of the first article whose body has exactly this hash."""
+        return self._one("SELECT id, cluster FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
+                         (content_hash,))
+
+    def clusters_of(self, article_ids: list[int]) -> dict[int, str]:
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        with self.lock:
+            return dict(self.db.execute(f"SELECT id, cluster FROM articles WHERE id IN ({marks})",
+                                        article_ids).fetchall())
+
+    def members(self, cluster: str) -> list[Member]:
+        """A cluster's copies, in filing order."""
+        with self.lock:
+            rows = self.db.execute("SELECT id, record_id, duplicate_of, exported, evidence FROM articles "
+                                   "WHERE cluster = ? ORDER BY id", (cluster,)).fetchall()
+        return [_member(row) for row in rows]
+
+    def clusters(self) -> Iterator[tuple[str, list[Member]]]:
+        """Every cluster with its copies, oldest cluster first."""
+        with self.lock:
+            rows = self.db.execute("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidence, a.cluster "
+                                   "FROM articles a JOIN (SELECT cluster, MIN(id) AS first FROM articles "
+                                   "GROUP BY cluster) c ON c.cluster = a.cluster "
+                                   "ORDER BY c.first, a.id").fetchall()
+        cluster, members = None, []
+        for row in rows:
+            if row[5] != cluster and members:
+                yield cluster, members
+                members = []
+            cluster = row[5]
+            members.append(_member(row))
+        if members:
+            yield cluster, members
 
     def lsh_candidates(self, band_keys: list[int]) -> list[int]:
         marks = ",".join("?" * len(band_keys))
@@ -155,14 +213,15 @@ class SqliteStore:
     def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
                     title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
                     similarity: float | None, seen_at: str, signature: np.ndarray,
-                    band_keys: list[int], run: str | None = None) -> int | None:
+                    band_keys: list[int], run: str | None = None, evidence: dict | None = None) -> int | None:
         """File an article with its fingerprints; None if that record was filed before."""
         with self.lock:
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO articles (record_id, url, canonical_url, site, title, content_hash, "
-                "cluster, duplicate_of, similarity, seen_at, run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cluster, duplicate_of, similarity, seen_at, run, evidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record_id, url, canonical_url, site, title, content_hash, cluster, duplicate_of,
-                 similarity, seen_at, run))
+                 similarity, seen_at, run, json.dumps(evidence, ensure_ascii=False) if evidence else None))
             if not cursor.rowcount:
                 return None
             article = cursor.lastrowid
@@ -171,6 +230,21 @@ class SqliteStore:
             self.db.executemany("INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
                                 [(key, article) for key in band_keys])
             return article
+
+    def merge_clusters(self, absorbed: str, into: str, by: str) -> None:
+        """Move every copy of cluster `absorbed` into `into`, the filing of `by` bridging them."""
+        with self.lock:
+            self.db.execute("UPDATE articles SET cluster = ?, moved_from = ?, moved_by = ? WHERE cluster = ?",
+                            (into, absorbed, by, absorbed))
+
+    def set_canonical(self, cluster: str, record_id: str, similarities: dict[str, float | None]) -> None:
+        """Make `record_id` the cluster's canonical record, every other copy a copy of it
+        (`similarities`: each copy's to the canonical one)."""
+        with self.lock:
+            self.db.execute("UPDATE articles SET duplicate_of = CASE record_id WHEN ? THEN NULL ELSE ? END "
+                            "WHERE cluster = ?", (record_id, record_id, cluster))
+            self.db.executemany("UPDATE articles SET similarity = ? WHERE record_id = ? AND cluster = ?",
+                                [(sim, rid, cluster) for rid, sim in similarities.items()])
 
     def mark_exported(self, record_id: str, canonical_url: str, seen_at: str) -> None:
         """The record is in the exports: its URL is now archived, its filing final."""
@@ -190,15 +264,26 @@ class SqliteStore:
             return self.db.execute("SELECT record_id, canonical_url, seen_at FROM articles "
                                    "WHERE run = ? AND exported = 0", (run,)).fetchall()
 
-    def forget(self, record_ids: list[str]) -> None:
-        """Remove articles (and their fingerprints) filed by a run that died before exporting them."""
+    def forget(self, record_ids: list[str]) -> set[str]:
+        """Remove articles (and their fingerprints) filed by a run that died before exporting
+        them, and undo the merges their filings made. The clusters touched, to elect again."""
+        touched: set[str] = set()
         with self.exclusive():
             for record_id in record_ids:
-                row = self.db.execute("SELECT id FROM articles WHERE record_id = ?", (record_id,)).fetchone()
+                row = self.db.execute("SELECT id, cluster FROM articles WHERE record_id = ?",
+                                      (record_id,)).fetchone()
                 if row:
-                    self.db.execute("DELETE FROM bands WHERE article = ?", row)
-                    self.db.execute("DELETE FROM signatures WHERE article = ?", row)
-                    self.db.execute("DELETE FROM articles WHERE id = ?", row)
+                    touched.add(row[1])
+                    self.db.execute("DELETE FROM bands WHERE article = ?", row[:1])
+                    self.db.execute("DELETE FROM signatures WHERE article = ?", row[:1])
+                    self.db.execute("DELETE FROM articles WHERE id = ?", row[:1])
+                moved = self.db.execute("SELECT DISTINCT moved_from, cluster FROM articles WHERE moved_by = ?",
+                                        (record_id,)).fetchall()
+                for absorbed, cluster in moved:
+                    touched |= {absorbed, cluster}
+                self.db.execute("UPDATE articles SET cluster = moved_from, moved_from = NULL, moved_by = NULL "
+                                "WHERE moved_by = ?", (record_id,))
+        return touched
 
     def cluster_of(self, record_id: str) -> str | None:
         row = self._one("SELECT cluster FROM articles WHERE record_id = ?", (record_id,))
@@ -212,3 +297,7 @@ class SqliteStore:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+def _member(row: tuple) -> Member:
+    return Member(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]) if row[4] else None)

@@ -1,0 +1,35 @@
+"""The links a spider follows: Scrapy's LinkExtractor, with hosts matched by name alone.
+
+`LinkExtractor(allow_domains=...)` compares a link's host with its port attached, so on a site
+served from `http://127.0.0.1:8765/` or `http://mirror.example:8080/` no link ever matched.
+Here the host is compared without its port (`crawler.urls.on_hosts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from scrapy.http import Response
+from scrapy.link import Link
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.urls import on_hosts
+
+
+class SiteLinks:
+    """The unique links of a page that point to `hosts` (and their subdomains, with
+    `subdomains`; `www.` or not, with `www`). Other arguments go to LinkExtractor (`deny`...)."""
+
+    def __init__(self, hosts: Iterable[str], *, subdomains: bool = True, www: bool = False,
+                 **extractor: Any) -> None:
+        self.hosts = tuple(hosts)
+        self.subdomains = subdomains
+        self.www = www
+        self.extractor = LinkExtractor(unique=True, **extractor)
+
+    def owns(self, url: str) -> bool:
+        return on_hosts(url, self.hosts, subdomains=self.subdomains, www=self.www)
+
+    def extract_links(self, response: Response) -> list[Link]:
+        return [link for link in self.extractor.extract_links(response) if self.owns(link.url)]
