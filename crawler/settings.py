@@ -101,6 +101,11 @@ REFRESH = False  # fetch article pages again even when already archived
 # redis://host:port/db of a shared frontier (crawler.frontier, on scrapy-redis): every process
 # of a spider started with it takes requests from one queue. Empty: Scrapy's own scheduler.
 REDIS_URL = ""
+# The processes of one crawl share a RUN_GROUP (any name, the same on every machine): they are one
+# run, and another run of the spider on the same state store meanwhile is skipped. Empty: each
+# process is a run of its own.
+RUN_GROUP = ""
+RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
 FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 

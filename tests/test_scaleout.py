@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, read_jsonl
 
+from crawler.dedupe import Deduper
 from crawler.fixtures import FixtureServer
 from crawler.state import open_store
 from crawler.testing.newssite import news_site
@@ -34,11 +35,12 @@ def site() -> FixtureServer:
         yield srv
 
 
-def worker(site: FixtureServer, out: Path, redis_url: str, state_url: str, *extra: str) -> subprocess.Popen:
+def worker(site: FixtureServer, out: Path, redis_url: str, state_url: str, *extra: str,
+           group: str = "crawl-1") -> subprocess.Popen:
     args = ["crawl", "generic", "-a", f"start_url=http://{HOST}/list/1.html", "-a", "allow=/content/",
             "-s", f"FIXTURE_SERVER={site.address}", "-s", f"FIXTURE_HOSTS={HOST}", "-s", f"OUTPUT_DIR={out}",
             "-s", f"REDIS_URL={redis_url}", "-s", f"STATE_URL={state_url}", "-s", "DOWNLOAD_DELAY=0.05",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "FRONTIER_HEARTBEAT_TTL=6", *extra]
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "FRONTIER_HEARTBEAT_TTL=6", "-s", f"RUN_GROUP={group}", *extra]
     out.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=open(out / "log.txt", "w"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -76,7 +78,7 @@ def test_two_workers_share_the_frontier_and_the_store(site: FixtureServer, redis
 
     # The next scheduled run: listings fetched again (the dupefilter was the run's), no article.
     before = len(site.served(HOST))
-    again = [worker(site, tmp_path / "next" / name, redis_url, postgres_url) for name in "ab"]
+    again = [worker(site, tmp_path / "next" / name, redis_url, postgres_url, group="crawl-2") for name in "ab"]
     assert [p.wait(timeout=300) for p in again] == [0, 0]
     # Both listing pages again (twice when one worker finished that short run before the other
     # joined it: the latecomer's is then a run of its own).
@@ -108,3 +110,30 @@ def test_a_killed_worker_loses_nothing(site: FixtureServer, redis_url: str, post
     pending = {url for run in store.unexported_runs() for _, url, _ in store.unexported(run)}
     store.close()
     assert missing <= pending, (missing, pending)
+
+
+def test_an_overlapping_run_elsewhere_is_skipped_and_a_live_run_never_recovered(
+        site: FixtureServer, redis_url: str, postgres_url: str, tmp_path: Path) -> None:
+    """A run on another machine (its lease live in the store, no lock file here) filed an
+    article it has not exported yet, and is crawling the spider: a run started from another
+    working directory on the same store skips the spider and leaves that filing alone."""
+    store = open_store("unused", postgres_url)
+    store.hold_lease("run:elsewhere-1", "elsewhere-1", ttl=120)
+    store.hold_lease("spider:generic", "nightly-elsewhere", ttl=120)
+    Deduper(store).add(record_id="theirs", url="http://x.cn/1", canonical_url="http://x.cn/1", site="x",
+                       title=None, body="另一台机器上的运行刚刚归档的文章正文，尚未导出。" * 20, seen_at="t",
+                       run="elsewhere-1")
+    proc = worker(site, tmp_path / "here", redis_url, postgres_url, group="nightly-here")
+    assert proc.wait(timeout=300) == 0
+    log = (tmp_path / "here" / "log.txt").read_text()
+    assert "skipping generic: another run holds its lease in the state store (run group nightly-elsewhere)" in log
+    assert articles_served(site) == Counter()
+    assert store.cluster_of("theirs") == "theirs"  # the live run's filing untouched
+    # That run dies (its leases lapse): the next run recovers its unexported filing, and crawls.
+    store.release_lease("run:elsewhere-1", "elsewhere-1")
+    store.release_lease("spider:generic", "nightly-elsewhere")
+    proc = worker(site, tmp_path / "later", redis_url, postgres_url, group="nightly-later")
+    assert proc.wait(timeout=300) == 0
+    assert store.cluster_of("theirs") is None
+    assert len(articles_served(site)) == ARTICLES
+    store.close()

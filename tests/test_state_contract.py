@@ -108,6 +108,22 @@ def test_members_evidence_merges_and_canonical_records(store: StateStore) -> Non
     assert [(c, [m.record_id for m in ms]) for c, ms in store.clusters()] == [("a", ["a"]), ("x", ["x"])]
 
 
+def test_leases(store_url: str, store: StateStore) -> None:
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"  # renewed
+    other = open_store("unused", store_url)  # another process, another machine
+    assert other.hold_lease("spider:x", "g2", ttl=30) == "g1" and other.lease_holder("spider:x") == "g1"
+    other.release_lease("spider:x", "g2")  # not its own: no effect
+    assert store.lease_holder("spider:x") == "g1"
+    store.release_lease("spider:x", "g1")
+    assert other.lease_holder("spider:x") is None
+    assert other.hold_lease("spider:x", "g2", ttl=0.5) == "g2"
+    time.sleep(0.7)  # expired: free for another
+    assert store.lease_holder("spider:x") is None
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"
+    other.close()
+
+
 def test_exclusive_rolls_back_on_error(store: StateStore) -> None:
     with pytest.raises(RuntimeError), store.exclusive():
         file(store, "gone")

@@ -184,10 +184,14 @@ class SharedFrontier(Scheduler):
 
 
 class FrontierMiddleware:
-    """Tells the frontier when a request's callback output is out (its children scheduled)."""
+    """Tells the frontier when a request is done: its callback's output is out (the requests it
+    yielded are in the queue) and every item it yielded has left the pipelines."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.items: dict[int, int] = {}  # id(response): its items still in the pipelines
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.item_left, signal=signal)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierMiddleware:
@@ -198,16 +202,38 @@ class FrontierMiddleware:
         if isinstance(scheduler, SharedFrontier) and response.request is not None:
             scheduler.done(response.request)
 
+    # Outstanding per response: 1 while its output runs, plus 1 per item in the pipelines.
+    def _count(self, response: Response, out: Any) -> None:
+        self.items.setdefault(id(response), 1)
+        if not isinstance(out, Request):
+            self.items[id(response)] += 1
+
+    def _finished(self, response: Response) -> None:
+        self.items.setdefault(id(response), 1)
+        self.item_left(response=response)
+
+    def item_left(self, response: Response | None = None, **kwargs: Any) -> None:
+        if response is None or id(response) not in self.items:
+            return
+        self.items[id(response)] -= 1
+        if not self.items[id(response)]:
+            del self.items[id(response)]
+            self._done(response)
+
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
-        yield from result
-        self._done(response)
+        for out in result:
+            self._count(response, out)
+            yield out
+        self._finished(response)
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for out in result:
+            self._count(response, out)
             yield out
-        self._done(response)
+        self._finished(response)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> None:
+        self.items.pop(id(response), None)
         self._done(response)
 
 

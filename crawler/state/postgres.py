@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS bands (
     article BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     PRIMARY KEY (key, article)
 );
+CREATE TABLE IF NOT EXISTS leases (
+    name    TEXT PRIMARY KEY,
+    holder  TEXT NOT NULL,
+    expires TIMESTAMPTZ NOT NULL
+);
 CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
@@ -243,6 +248,25 @@ class PostgresStore:
         if table not in ("articles", "urls", "payloads", "signatures", "bands"):
             raise ValueError(table)
         return self._one(f"SELECT COUNT(*) FROM {table}")[0]
+
+    # --- leases (the server's clock: the machines' clocks need not agree) ---------------------
+    def hold_lease(self, name: str, holder: str, ttl: float) -> str:
+        """Take or renew `name` for `holder` for `ttl` seconds unless another holds it live; the holder."""
+        with self.lock, self.db.transaction():
+            self.db.execute("INSERT INTO leases (name, holder, expires) "
+                            "VALUES (%s, %s, clock_timestamp() + make_interval(secs => %s)) ON CONFLICT (name) "
+                            "DO UPDATE SET holder = excluded.holder, expires = excluded.expires "
+                            "WHERE leases.holder = excluded.holder OR leases.expires < clock_timestamp()",
+                            (name, holder, ttl))
+            return self.db.execute("SELECT holder FROM leases WHERE name = %s", (name,)).fetchone()[0]
+
+    def lease_holder(self, name: str) -> str | None:
+        row = self._one("SELECT holder FROM leases WHERE name = %s AND expires >= clock_timestamp()", (name,))
+        return row[0] if row else None
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", (name, holder))
 
     def close(self) -> None:
         with self.lock:
