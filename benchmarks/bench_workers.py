@@ -36,9 +36,9 @@ def crawl(workers: int, server: FixtureServer, redis_url: str, state_url: str, o
     procs = []
     start = time.monotonic()
     for n in range(workers):
-        args = ["crawl", "generic", "-a", f"start_url=http://{HOST}/list/1.html", "-a", "allow=/content/",
+        args = ["crawl", "generic", "-a", f"start_url=http://{HOST}/list/1.html", "-a", "allow=/content/", "-a", "depth=1000", "-a", "max_pages=100000",
                 "-s", f"FIXTURE_SERVER={server.address}", "-s", f"FIXTURE_HOSTS={HOST}",
-                "-s", f"OUTPUT_DIR={out / str(n)}", "-s", f"REDIS_URL={redis_url}", "-s", f"STATE_URL={state_url}",
+                "-s", f"OUTPUT_DIR={out / str(n)}", "-s", f"REDIS_URL={redis_url}", "-s", f"STATE_URL={state_url}", "-s", f"RUN_GROUP=bench-{workers}",
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=16",
                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "PROGRESS_INTERVAL=0", "-s", "LOG_LEVEL=WARNING"]
         procs.append(subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=REPO,
@@ -69,9 +69,10 @@ def main() -> None:
         for workers in (1, 2):
             with tempfile.TemporaryDirectory() as tmp:
                 seconds, rss = crawl(workers, server, redis_server.url, postgres.database(), Path(tmp))
+                exported = [sum(1 for _ in open(f, "rb")) for f in Path(tmp).glob("*/articles/generic.jsonl")]
             results[workers] = pages / seconds
             print(f"{workers} worker(s): {seconds:.1f} s, {results[workers]:.1f} pages/s, peak RSS per worker "
-                  + ", ".join(f"{r / 1024:.0f} MiB" for r in rss))
+                  + ", ".join(f"{r / 1024:.0f} MiB" for r in rss) + f"; articles exported per worker {exported}")
     print(f"ratio 2 workers / 1 worker: {results[2] / results[1]:.2f} (target >= 1.7)")
 
 

@@ -20,8 +20,15 @@ _FOOT = ("<div class='footer'><p>凡本网注明“来源：淮南网”的所�
          "<p>主办单位：淮南日报社 地址：安徽省淮南市田家庵区 电话：0554-0000000</p></div>")
 
 
+def _word(rng: random.Random) -> str:
+    """A news word, or a name of two or three common characters: stories differ in their text."""
+    if rng.random() < 0.5:
+        return rng.choice(_WORDS)
+    return "".join(chr(rng.randint(0x4E00, 0x6FFF)) for _ in range(rng.randint(2, 3)))
+
+
 def _sentence(rng: random.Random) -> str:
-    return "".join(rng.choice(_WORDS) for _ in range(rng.randint(8, 16))) + rng.choice("。。。！")
+    return "".join(_word(rng) for _ in range(rng.randint(8, 16))) + rng.choice("。。。！")
 
 
 def article_page(n: int, *, paragraphs: int = 30, seed: int = 0) -> str:
