@@ -116,6 +116,18 @@ REFRESH = False  # fetch article pages again even when already archived
 EXPORT_BATCH = 32
 EXPORT_BATCH_SECONDS = 1.0
 
+# --- several processes -------------------------------------------------------------
+# redis://host:port/db of a shared frontier (crawler.frontier, on scrapy-redis): every process
+# of a spider started with it takes requests from one queue. Empty: Scrapy's own scheduler.
+REDIS_URL = ""
+# The processes of one crawl share a RUN_GROUP (any name, the same on every machine): they are one
+# run, and another run of the spider on the same state store meanwhile is skipped. Empty: each
+# process is a run of its own.
+RUN_GROUP = ""
+RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
+FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
+ADDONS = {"crawler.frontier.FrontierAddon": 0}
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
+from servers import PostgresServer, RedisServer
 
 from crawler.fixtures import FixtureServer
 
@@ -76,3 +78,32 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> CrawlOutput:
 def server() -> FixtureServer:
     with FixtureServer() as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server on 127.0.0.1 for the session (tests/servers.py)."""
+    with RedisServer() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL cluster on 127.0.0.1 for the session; `.database()` makes a fresh database."""
+    with PostgresServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The private Redis, emptied for this test."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh database in the private PostgreSQL."""
+    return postgres_server.database()

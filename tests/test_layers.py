@@ -20,7 +20,7 @@ LAYERS = [
     {"state"},
     # The Scrapy shell.
     {"extensions"},
-    {"downloader", "spidermiddlewares", "pipelines", "items", "settings", "reextract"},
+    {"downloader", "spidermiddlewares", "pipelines", "items", "settings", "reextract", "frontier"},
     {"spiders", "commands"},
 ]
 CORE = set().union(*LAYERS[:4])

@@ -1,5 +1,10 @@
 """One run per spider at a time: a run that finds another holding its spider's lock skips it
-(closed with reason `locked`) and says so, instead of colliding with it."""
+(closed with reason `locked`) and says so, instead of colliding with it.
+
+Two locks: a file lock under OUTPUT_DIR (a run on this machine, this output) and a lease in the
+state store, held by the run group (`RUN_GROUP`, default: the run itself) and renewed while it
+runs, so a run from another working directory or machine on the same store is skipped too,
+while the processes of one crawl (started with one `RUN_GROUP`) are one run."""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.spiders import Spider
+from twisted.internet import task
+
+from crawler.extensions import required
+from crawler.extensions.state import CrawlState, died_here
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +29,9 @@ class SpiderLock:
         self.crawler = crawler
         self.folder = Path(crawler.settings.get("OUTPUT_DIR", "output")) / "locks"
         self.handle = None
+        self.ttl = crawler.settings.getfloat("RUN_LEASE_TTL", 60)
+        self.lease: str | None = None
+        self.renew: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SpiderLock:
@@ -39,8 +51,28 @@ class SpiderLock:
             log.warning("skipping %s: another run holds its lock (%s)", spider.name, self.folder / f"{spider.name}.lock")
             raise CloseSpider("locked") from None
         self.handle = handle
+        state = required(self.crawler, CrawlState)
+        self.store, self.group = state.store, self.crawler.settings.get("RUN_GROUP") or state.run
+        name = f"spider:{spider.name}"
+        holder = self.store.hold_lease(name, self.group, self.ttl)
+        if holder != self.group and died_here(holder):  # a killed run of this machine: no need to wait
+            self.store.release_lease(name, holder)
+            holder = self.store.hold_lease(name, self.group, self.ttl)
+        if holder != self.group:
+            self.crawler.stats.set_value("lock/skipped", 1)
+            log.warning("skipping %s: another run holds its lease in the state store (run group %s)",
+                        spider.name, holder)
+            raise CloseSpider("locked")
+        self.lease = name
+        self.renew = task.LoopingCall(self.store.hold_lease, name, self.group, self.ttl)
+        self.renew.start(self.ttl / 3, now=False)
 
     def spider_closed(self, spider: Spider) -> None:
+        if self.renew is not None and self.renew.running:
+            self.renew.stop()
+        if self.lease is not None:
+            self.store.release_lease(self.lease, self.group)
+            self.lease = None
         if self.handle is not None:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()

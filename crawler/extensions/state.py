@@ -29,6 +29,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from twisted.internet import task
 
 from crawler.dedupe import cluster_events, elect
 from crawler.state import StateStore, StateStoreError, open_store
@@ -118,6 +119,21 @@ def state_problem(settings: BaseSettings) -> str | None:
     return None
 
 
+def died_here(run: str) -> bool:
+    """Whether `run` (a run id, host-pid-time) was a process of this machine that is gone: its
+    leases need not be waited out."""
+    host, pid, _ = (run.rsplit("-", 2) + ["", ""])[:3]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class CrawlState:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
@@ -135,11 +151,18 @@ class CrawlState:
         self.run = f"{socket.gethostname()}-{os.getpid()}-{int(time.time() * 1000)}"
         self._lock = open(self.runs / f"{self.run}.lock", "w")  # held while the run lives
         fcntl.flock(self._lock, fcntl.LOCK_EX)
+        # The run's liveness as every process of every machine sees it: a lease it renews.
+        self.lease_ttl = settings.getfloat("RUN_LEASE_TTL", 60)
+        self.store.hold_lease(f"run:{self.run}", self.run, self.lease_ttl)
+        self._renew = task.LoopingCall(self.store.hold_lease, f"run:{self.run}", self.run, self.lease_ttl)
+        self._renew.start(self.lease_ttl / 3, now=False)
         self.recover(crawler)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     def recover(self, crawler: Crawler) -> None:
         for run in self.store.unexported_runs():
+            if self.store.lease_holder(f"run:{run}") is not None and not died_here(run):
+                continue  # alive, here or on another machine
             lock = self.runs / f"{run}.lock"
             if lock.exists():
                 with open(lock) as fh:
@@ -186,6 +209,9 @@ class CrawlState:
         append_lines(log_path, events)
 
     def engine_stopped(self) -> None:
+        if self._renew.running:
+            self._renew.stop()
+        self.store.release_lease(f"run:{self.run}", self.run)
         self.store.close()
         (self.runs / f"{self.run}.lock").unlink(missing_ok=True)
         self._lock.close()

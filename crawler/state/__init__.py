@@ -1,4 +1,5 @@
-"""What must survive between runs, in one store: SQLite under OUTPUT_DIR by default.
+"""What must survive between runs, in one store: SQLite under OUTPUT_DIR by default, PostgreSQL
+(`STATE_URL=postgresql://user@host:port/db`) for a crawl whose processes run on several machines.
 
 `StateStore` is the interface the crawl uses, and what another backend implements; `open_store`
 chooses the backend by `STATE_URL`.
@@ -14,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from crawler.archive.writer import Original
+from crawler.state.postgres import PostgresStore
 from crawler.state.sqlite import Member, SqliteStore, StateStoreError
 
 
@@ -53,17 +55,24 @@ class StateStore(Protocol):
     def unexported(self, run: str) -> list[tuple[str, str, str]]: ...
     def forget(self, record_ids: list[str]) -> set[str]: ...
 
+    # leases: a run's liveness and a spider's run group, judged in the store (any machine)
+    def hold_lease(self, name: str, holder: str, ttl: float) -> str: ...
+    def lease_holder(self, name: str) -> str | None: ...
+    def release_lease(self, name: str, holder: str) -> None: ...
+
     def check(self) -> None: ...  # an integrity check; StateStoreError if it fails
     def close(self) -> None: ...
 
 
 def open_store(output_dir: str | Path, url: str = "") -> StateStore:
-    """The store at `url` (`sqlite:///path`), or `OUTPUT_DIR/state.sqlite`."""
+    """The store at `url` (`sqlite:///path`, `postgresql://...`), or `OUTPUT_DIR/state.sqlite`."""
     if not url:
         return SqliteStore(Path(output_dir) / "state.sqlite")
     if url.startswith("sqlite:///"):
         return SqliteStore(Path(url[len("sqlite:///"):]))
-    raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH)")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH, postgresql://...)")
 
 
-__all__ = ["Member", "StateStore", "StateStoreError", "open_store", "SqliteStore"]
+__all__ = ["Member", "PostgresStore", "StateStore", "StateStoreError", "open_store", "SqliteStore"]

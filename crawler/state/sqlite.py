@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ ADDED_COLUMNS = [
     ("articles", "moved_by", "TEXT"),
 ]
 INDEXES_ADDED = """
+CREATE TABLE IF NOT EXISTS leases (
+    name    TEXT PRIMARY KEY,
+    holder  TEXT NOT NULL,
+    expires REAL NOT NULL  -- unix time
+);
 CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
 """
 
@@ -316,6 +322,25 @@ class SqliteStore:
         if table not in ("articles", "urls", "payloads", "signatures", "bands"):
             raise ValueError(table)
         return self._one(f"SELECT COUNT(*) FROM {table}", ())[0]
+
+    # --- leases ------------------------------------------------------------------------------
+    def hold_lease(self, name: str, holder: str, ttl: float) -> str:
+        """Take or renew `name` for `holder` for `ttl` seconds unless another holds it live; the holder."""
+        with self.exclusive():
+            now = time.time()
+            self.db.execute("INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?) ON CONFLICT (name) "
+                            "DO UPDATE SET holder = excluded.holder, expires = excluded.expires "
+                            "WHERE leases.holder = excluded.holder OR leases.expires < ?",
+                            (name, holder, now + ttl, now))
+            return self.db.execute("SELECT holder FROM leases WHERE name = ?", (name,)).fetchone()[0]
+
+    def lease_holder(self, name: str) -> str | None:
+        row = self._one("SELECT holder FROM leases WHERE name = ? AND expires >= ?", (name, time.time()))
+        return row[0] if row else None
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
 
     def close(self) -> None:
         with self.lock:

@@ -1,0 +1,197 @@
+"""The `StateStore` contract: what every backend (SQLite, PostgreSQL) must do, tested through the
+protocol only. A method added to the protocol gets its test here, and every backend passes it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+from crawler.archive.writer import Original
+from crawler.dedupe import Deduper
+from crawler.state import PostgresStore, SqliteStore, StateStore, open_store
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(store_url: str) -> StateStore:
+    opened = open_store("unused", store_url)
+    yield opened
+    opened.close()
+
+
+def sig(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+
+
+def file(store: StateStore, record_id: str, *, content_hash: str = "sha1:x", cluster: str | None = None,
+         keys: list[int] | None = None, run: str | None = None, seed: int = 0) -> int | None:
+    return store.add_article(record_id=record_id, url=f"http://a.cn/{record_id}", canonical_url=f"http://a.cn/{record_id}",
+                             site="a", title="标题", content_hash=content_hash, cluster=cluster or record_id,
+                             duplicate_of=None if cluster in (None, record_id) else cluster, similarity=None,
+                             seen_at="2026-01-01T00:00:00Z", signature=sig(seed),
+                             band_keys=keys if keys is not None else [1, 2, 3], run=run)
+
+
+def test_open_store_chooses_the_backend(store_url: str, store: StateStore) -> None:
+    assert isinstance(store, SqliteStore if store_url.startswith("sqlite") else PostgresStore)
+    with pytest.raises(ValueError, match="unsupported state store"):
+        open_store("x", "mysql://h/db")
+
+
+def test_settings_keep_their_first_value(store_url: str, store: StateStore) -> None:
+    assert store.setting("format", "a") == "a"
+    assert store.setting("format", "b") == "a"
+    again = open_store("unused", store_url)
+    assert again.setting("format", "c") == "a"
+    again.close()
+
+
+def test_payloads(store: StateStore) -> None:
+    assert store.original_payload("sha1:p") is None
+    store.add_payload("sha1:p", Original("http://a.cn/1", "2026-01-01T00:00:00Z", "<urn:uuid:1>"))
+    store.add_payload("sha1:p", Original("http://a.cn/2", "2026-01-02T00:00:00Z", "<urn:uuid:2>"))  # kept: first
+    assert store.original_payload("sha1:p") == Original("http://a.cn/1", "2026-01-01T00:00:00Z", "<urn:uuid:1>")
+
+
+def test_articles_fingerprints_and_clusters(store: StateStore) -> None:
+    head = file(store, "h", content_hash="sha1:h", keys=[10, 11, -(2**63)], seed=1)
+    copy = file(store, "c", content_hash="sha1:c", cluster="h", keys=[10, 12, 2**63 - 1], seed=2)
+    assert isinstance(head, int) and isinstance(copy, int) and head != copy
+    assert file(store, "h") is None  # the same record twice
+    assert store.article_by_hash("sha1:h") == (head, "h")
+    assert store.article_by_hash("sha1:c") == (copy, "h")  # (id, cluster) of the first with that hash
+    assert store.article_by_hash("sha1:none") is None
+    assert store.article("c") == (copy, "h", "h", None) and store.article("none") is None
+    assert store.clusters_of([head, copy]) == {head: "h", copy: "h"} and store.clusters_of([]) == {}
+    assert sorted(store.lsh_candidates([10])) == sorted([head, copy])
+    assert store.lsh_candidates([12, 2**63 - 1]) == [copy]
+    assert store.lsh_candidates([-(2**63)]) == [head]
+    assert store.lsh_candidates([99]) == []
+    sigs = store.signatures([head, copy])
+    assert set(sigs) == {head, copy} and sigs[head].dtype == np.uint32
+    assert np.array_equal(sigs[copy], sig(2))
+    assert store.signatures([]) == {}
+    assert store.cluster_of("c") == "h" and store.cluster_of("none") is None
+
+
+def test_members_evidence_merges_and_canonical_records(store: StateStore) -> None:
+    a = store.add_article(record_id="a", url="u", canonical_url="u", site="s", title=None, content_hash="sha1:a",
+                          cluster="a", duplicate_of=None, similarity=None, seen_at="t", signature=sig(1),
+                          band_keys=[1], run="r", evidence={"length": 1200, "site": "淮南"})
+    file(store, "b", content_hash="sha1:b", cluster="a", run="r")
+    file(store, "x", content_hash="sha1:x", run="r")
+    members = store.members("a")
+    assert [(m.id, m.record_id, m.duplicate_of, m.exported) for m in members] == \
+        [(a, "a", None, False), (members[1].id, "b", "a", False)]
+    assert members[0].evidence == {"length": 1200, "site": "淮南"} and members[1].evidence is None
+    store.set_canonical("a", "b", {"a": 0.9})
+    assert [(m.record_id, m.duplicate_of) for m in store.members("a")] == [("a", "b"), ("b", None)]
+    assert store.article("a")[3] == 0.9
+    store.merge_clusters("x", into="a", by="b")
+    assert [c for c, _ in store.clusters()] == ["a"] and store.cluster_of("x") == "a"
+    assert store.forget(["b"]) >= {"a", "x"}  # the merge its filing made is undone
+    assert store.cluster_of("x") == "x" and store.cluster_of("b") is None
+    assert [(c, [m.record_id for m in ms]) for c, ms in store.clusters()] == [("a", ["a"]), ("x", ["x"])]
+
+
+def test_leases(store_url: str, store: StateStore) -> None:
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"  # renewed
+    other = open_store("unused", store_url)  # another process, another machine
+    assert other.hold_lease("spider:x", "g2", ttl=30) == "g1" and other.lease_holder("spider:x") == "g1"
+    other.release_lease("spider:x", "g2")  # not its own: no effect
+    assert store.lease_holder("spider:x") == "g1"
+    store.release_lease("spider:x", "g1")
+    assert other.lease_holder("spider:x") is None
+    assert other.hold_lease("spider:x", "g2", ttl=0.5) == "g2"
+    time.sleep(0.7)  # expired: free for another
+    assert store.lease_holder("spider:x") is None
+    assert store.hold_lease("spider:x", "g1", ttl=30) == "g1"
+    other.close()
+
+
+def test_exclusive_rolls_back_on_error(store: StateStore) -> None:
+    with pytest.raises(RuntimeError), store.exclusive():
+        file(store, "gone")
+        raise RuntimeError("boom")
+    assert store.cluster_of("gone") is None
+    with store.exclusive():
+        file(store, "kept")
+    assert store.cluster_of("kept") == "kept"
+
+
+def test_a_filing_is_final_once_exported(store: StateStore) -> None:
+    file(store, "a", run="r1")
+    file(store, "b", run="r1", content_hash="sha1:b")
+    file(store, "c", run="r2", content_hash="sha1:c")
+    assert sorted(store.unexported_runs()) == ["r1", "r2"]
+    assert not store.known_url("http://a.cn/a")
+    store.mark_exported("a", "http://a.cn/a", "2026-01-01T00:00:00Z")
+    assert store.known_url("http://a.cn/a")
+    assert store.unexported("r1") == [("b", "http://a.cn/b", "2026-01-01T00:00:00Z")]
+    store.forget(["b"])
+    assert store.cluster_of("b") is None and store.article_by_hash("sha1:b") is None
+    assert store.unexported_runs() == ["r2"]
+    assert store.cluster_of("a") == "a"
+
+
+def test_the_deduper_over_the_store(store: StateStore) -> None:
+    deduper = Deduper(store)
+    body = "\n".join(["淮南市今年将新建改建城市道路二十条，总里程约四十五公里，计划投资十二亿元。"] * 3
+                     + ["市住建局负责人介绍，项目建成后将有效缓解老城区交通拥堵状况。"])
+    first = deduper.add(record_id="x", url="u1", canonical_url="u1", site="s", title=None, body=body, seen_at="t")
+    near = deduper.add(record_id="y", url="u2", canonical_url="u2", site="s", title=None,
+                       body=body + "\n（责任编辑：王晓明）", seen_at="t")
+    assert first.duplicate_of is None
+    assert near.duplicate_of == "x" and near.cluster == "x" and 0.5 <= near.similarity < 1.0
+
+
+# Both writers file one copy of each of the same 200 stories, in the same order, starting at the
+# same moment: without a decision serialized across processes, some story gets two heads.
+RACER = """
+import random, sys, time
+sys.path.insert(0, "tests")
+from test_dedupe import synthetic_articles, variant
+from crawler.dedupe import Deduper, content_hash
+from crawler.state import open_store
+url, tag, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+rng = random.Random(5 if tag == "p" else 6)
+stories = synthetic_articles(200, seed=21)
+bodies = [variant(b, rng.choice(["spam", "captions", "clone"]), rng) for b in stories]
+deduper = Deduper(open_store("unused", url))
+prints = [(content_hash(b), deduper.signer.signature(b)) for b in bodies]  # the race is all in the store
+time.sleep(max(0.0, start - time.time()))
+for n, (digest, signature) in enumerate(prints):
+    deduper.file(record_id=f"{tag}{n}", url=f"http://{tag}.cn/{n}", canonical_url=f"http://{tag}.cn/{n}",
+                 site=tag, title=None, digest=digest, signature=signature,
+                 keys=deduper.signer.band_keys(signature), seen_at="t")
+"""
+
+
+@pytest.mark.slow
+def test_two_writers_filing_copies_at_once_make_one_cluster_per_story(store_url: str) -> None:
+    open_store("unused", store_url).close()  # the schema, before the race
+    start = str(time.time() + 8)
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, store_url, tag, start], cwd=REPO)
+             for tag in ("p", "q")]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    store = open_store("unused", store_url)
+    clusters = {n: {store.cluster_of(f"p{n}"), store.cluster_of(f"q{n}")} for n in range(200)}
+    store.close()
+    assert all(len(c) == 1 and None not in c for c in clusters.values()), \
+        {n: c for n, c in clusters.items() if len(c) != 1}
+    assert len(set().union(*clusters.values())) == 200
