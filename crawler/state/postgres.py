@@ -15,7 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from crawler.archive.writer import Original
-from crawler.state.sqlite import Member, StateStoreError
+from crawler.state.sqlite import CLUSTERS_SQL, Member, StateStoreError, grouped
 
 # The advisory lock key of the store's writers: any constant the crawl's tables own alone.
 WRITERS_LOCK = 0x7A686E6577730001  # "zhnews" 1
@@ -150,18 +150,7 @@ class PostgresStore:
 
     def clusters(self) -> Iterator[tuple[str, list[Member]]]:
         """Every cluster with its copies, oldest cluster first."""
-        rows = self._all("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidence, a.cluster "
-                         "FROM articles a JOIN (SELECT cluster, MIN(id) AS first FROM articles "
-                         "GROUP BY cluster) c ON c.cluster = a.cluster ORDER BY c.first, a.id")
-        cluster, members = None, []
-        for *member, of in rows:
-            if of != cluster and members:
-                yield cluster, members
-                members = []
-            cluster = of
-            members.append(Member(*member))
-        if members:
-            yield cluster, members
+        yield from grouped(self._all(CLUSTERS_SQL), lambda row: Member(*row[:5]))
 
     def lsh_candidates(self, band_keys: list[int]) -> list[int]:
         return [r[0] for r in self._all("SELECT DISTINCT article FROM bands WHERE key = ANY(%s)",

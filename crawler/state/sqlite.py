@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,19 +210,8 @@ class SqliteStore:
     def clusters(self) -> Iterator[tuple[str, list[Member]]]:
         """Every cluster with its copies, oldest cluster first."""
         with self.lock:
-            rows = self.db.execute("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidence, a.cluster "
-                                   "FROM articles a JOIN (SELECT cluster, MIN(id) AS first FROM articles "
-                                   "GROUP BY cluster) c ON c.cluster = a.cluster "
-                                   "ORDER BY c.first, a.id").fetchall()
-        cluster, members = None, []
-        for row in rows:
-            if row[5] != cluster and members:
-                yield cluster, members
-                members = []
-            cluster = row[5]
-            members.append(_member(row))
-        if members:
-            yield cluster, members
+            rows = self.db.execute(CLUSTERS_SQL).fetchall()
+        yield from grouped(rows, _member)
 
     def lsh_candidates(self, band_keys: list[int]) -> list[int]:
         marks = ",".join("?" * len(band_keys))
@@ -345,6 +334,25 @@ class SqliteStore:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+# Every filed copy with its cluster (last column), oldest cluster first: for `grouped`.
+CLUSTERS_SQL = ("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidence, a.cluster "
+                "FROM articles a JOIN (SELECT cluster, MIN(id) AS first FROM articles "
+                "GROUP BY cluster) c ON c.cluster = a.cluster ORDER BY c.first, a.id")
+
+
+def grouped(rows: list, member: Callable[[tuple], Member]) -> Iterator[tuple[str, list[Member]]]:
+    """CLUSTERS_SQL's rows as (cluster, its copies), in order (both backends read it so)."""
+    cluster, members = None, []
+    for row in rows:
+        if row[5] != cluster and members:
+            yield cluster, members
+            members = []
+        cluster = row[5]
+        members.append(member(row))
+    if members:
+        yield cluster, members
 
 
 def _member(row: tuple) -> Member:
