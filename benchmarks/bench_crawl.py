@@ -23,9 +23,12 @@ ratios measured in one run, not pages/s across runs.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gzip
+import io
 import json
 import os
+import pstats
 import random
 import re
 import resource
@@ -33,7 +36,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import tracemalloc
+from array import array
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -186,28 +191,64 @@ class Site:
         return body, headers, compressed
 
 
-class SiteServer(FixtureServer):
-    """The fixture server with the benchmark's site generated on request (no page held)."""
+class Pages:
+    """The site's pages generated once, before any crawl, into a file of `folder`, and read back
+    as bytes: the server does no work per page but a read, so the crawls measure the crawler,
+    not the page generator. Only each page's place in the file is held in memory."""
 
-    def __init__(self, site: Site) -> None:
-        super().__init__()
+    GZIP, GBK = 1, 2
+
+    def __init__(self, site: Site, folder: str) -> None:
         self.site = site
-        self.listings = (site.pages + PER_LISTING - 1) // PER_LISTING
+        self.offsets, self.lengths, self.flags = array("q"), array("q"), bytearray()
+        self.path = Path(folder) / "pages.bin"
+        with open(self.path, "wb") as fh:
+            for n in range(site.pages):
+                body, headers, compressed = site.page(n)
+                self.offsets.append(fh.tell())
+                self.lengths.append(len(body))
+                self.flags.append((self.GZIP if compressed else 0) | (self.GBK if "gbk" in headers[0][1] else 0))
+                fh.write(body)
+        self.fd = os.open(self.path, os.O_RDONLY)
+        self.listings = [self._listing(n) for n in range((site.pages + PER_LISTING - 1) // PER_LISTING)]
+        site._titles.clear()  # the listings hold what they need
+
+    def _listing(self, n: int) -> bytes:
+        links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
+                        for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
+        return f"<html><body><ul>{links}</ul></body></html>".encode()
+
+    def page(self, n: int) -> tuple[bytes, list[tuple[str, str]], bool]:
+        """As `Site.page`, read from the file."""
+        body = os.pread(self.fd, self.lengths[n], self.offsets[n])
+        flags = self.flags[n]
+        headers = [("Content-Type", f"text/html; charset={'gbk' if flags & self.GBK else 'utf-8'}")]
+        if flags & self.GZIP:
+            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+        return body, headers, bool(flags & self.GZIP)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class SiteServer(FixtureServer):
+    """The fixture server with the benchmark's site, its pages generated beforehand."""
+
+    def __init__(self, pages: Pages) -> None:
+        super().__init__()
+        self.pages = pages
 
     def answer(self, host: str, target: str, accept_gzip: bool) -> tuple[int, list, bytes, dict]:
         if host != HOST:
             return super().answer(host, target, accept_gzip)
         html = [("Content-Type", "text/html; charset=utf-8")]
         if target == "/":
-            links = "".join(f'<a href="/list/{n}.html">{n}</a> ' for n in range(self.listings))
+            links = "".join(f'<a href="/list/{n}.html">{n}</a> ' for n in range(len(self.pages.listings)))
             return 200, html, f"<html><body>{links}</body></html>".encode(), {}
-        if m := re.fullmatch(r"/list/(\d+)\.html", target):
-            n = int(m.group(1))
-            links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
-                            for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
-            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode(), {}
-        if (m := re.fullmatch(r"/a/(\d+)\.html", target)) and int(m.group(1)) < self.site.pages:
-            body, headers, compressed = self.site.page(int(m.group(1)))
+        if (m := re.fullmatch(r"/list/(\d+)\.html", target)) and int(m.group(1)) < len(self.pages.listings):
+            return 200, html, self.pages.listings[int(m.group(1))], {}
+        if (m := re.fullmatch(r"/a/(\d+)\.html", target)) and int(m.group(1)) < self.pages.site.pages:
+            body, headers, compressed = self.pages.page(int(m.group(1)))
             if compressed and not accept_gzip:
                 body, headers = gzip.decompress(body), headers[:1]
             return 200, headers, body, {}
@@ -216,7 +257,7 @@ class SiteServer(FixtureServer):
 
 # --- the extraction loop ----------------------------------------------------------------------
 
-def extraction_loop(site: Site, pages: int) -> tuple[float, int, int]:
+def extraction_loop(site: Pages, pages: int) -> tuple[float, int, int]:
     """`extract` on each page as the spider gets it (decompressed): pages/s, mean page bytes,
     and how many had an article body."""
 
@@ -240,10 +281,10 @@ MODES = {
 }
 
 
-def crawl(mode: str, server: SiteServer, pages: int) -> dict:
+def crawl(mode: str, server: SiteServer, pages: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as out:
         args = [sys.executable, __file__, "--child", mode, "--server", server.address, "--out", out,
-                "--pages", str(pages)]
+                "--pages", str(pages), *extra]
         done = subprocess.run(args, cwd=REPO, check=True, capture_output=True, text=True)
         results = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if not results:
@@ -301,19 +342,73 @@ def _instrument(timer: StageTimer) -> None:
     timer.patch("export", JsonlExportPipeline, "process_item", "close_spider")
 
 
-def child(mode: str, server: str, out: str, pages: int) -> None:
-    """Run one crawl in this process; print its figures as a JSON line."""
+PACKAGES = (("crawler.extract", "/crawler/extract/"), ("crawler.normalize", "/crawler/normalize/"),
+            ("crawler.dedupe", "/crawler/dedupe/"), ("crawler.archive", "/crawler/archive/"),
+            ("crawler.state", "/crawler/state/"), ("crawler (shell)", "/crawler/"), ("scrapy", "/scrapy/"),
+            ("twisted", "/twisted/"), ("parsel", "/parsel/"), ("w3lib", "/w3lib/"), ("warcio", "/warcio/"),
+            ("lxml", "lxml"), ("numpy", "/numpy/"), ("datasketch", "/datasketch/"),
+            ("itemadapter", "/itemadapter/"), ("json", "/json/"), ("asyncio", "/asyncio/"),
+            ("logging", "/logging/"), ("gzip/zlib", "gzip"), ("sqlite3", "sqlite3"), ("hashlib", "sha1"))
 
+
+def profile_report(profile: cProfile.Profile, top: int = 45) -> str:
+    """The functions with the most own time, and own time by package (a function's file)."""
+    text = io.StringIO()
+    stats = pstats.Stats(profile, stream=text)
+    stats.sort_stats("tottime").print_stats(top)
+    by_package: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        where = f"{filename} {name}"
+        package = next((label for label, part in PACKAGES if part in where), "other (builtins, stdlib)")
+        by_package[package] = by_package.get(package, 0.0) + own
+    total = sum(by_package.values())
+    lines = [f"  {label:<28}{own:8.2f} s  {own / total:6.1%}"
+             for label, own in sorted(by_package.items(), key=lambda kv: -kv[1])]
+    return text.getvalue() + "\nown time by package:\n" + "\n".join(lines)
+
+
+class MemoryTrace:
+    """tracemalloc snapshots at two article counts; what grew between them, by line."""
+
+    def __init__(self, marks: tuple[int, int]) -> None:
+        self.marks = marks
+        self.snapshots: dict[int, tracemalloc.Snapshot] = {}
+        tracemalloc.start(8)
+
+    def reached(self, articles: int) -> None:
+        if articles in self.marks:
+            self.snapshots[articles] = tracemalloc.take_snapshot()
+
+    def report(self, top: int = 30) -> str:
+        if len(self.snapshots) < 2:
+            return "memory trace: the crawl did not reach both marks"
+        first, second = (self.snapshots[m] for m in self.marks)
+        grown = second.compare_to(first, "traceback")
+        total = sum(d.size_diff for d in grown)
+        lines = [f"memory grown from {self.marks[0]:,} to {self.marks[1]:,} article pages: {total / 2**20:,.1f} MiB "
+                 f"({total / (self.marks[1] - self.marks[0]):,.0f} B a page); the largest growths:"]
+        for diff in grown[:top]:
+            lines.append(f"  {diff.size_diff / 2**10:10,.0f} KiB  {diff.count_diff:+8,d} blocks")
+            lines += [f"      {frame.filename.replace(str(REPO) + '/', '')}:{frame.lineno}"
+                      for frame in list(diff.traceback)[-6:]]
+        return "\n".join(lines)
+
+
+def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
+          trace: tuple[int, int] | None = None) -> None:
+    """Run one crawl in this process; print its figures as a JSON line."""
 
     class BareFetch(GenericSpider):
         name = "bench-fetch"
 
-        def judged(self, response: Any, listed: bool) -> Any:  # the page is not read
-            return iter(())
+        async def judged(self, response: Any, listed: bool) -> AsyncIterator[Any]:  # the page is not read
+            for item in ():
+                yield item
 
     timer = StageTimer()
-    if mode == "full":
+    if mode == "full" and not profile:
         _instrument(timer)
+    memory = MemoryTrace(trace) if trace else None
     os.chdir(REPO)
     settings = get_project_settings()
     settings.setdict({
@@ -339,6 +434,8 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
             seen["articles"] += 1
             if seen["articles"] in CHECKPOINTS:
                 seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            if memory:
+                memory.reached(seen["articles"])
 
     def engine_started() -> None:
         seen["started"] = time.perf_counter()
@@ -352,7 +449,12 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     crawler.signals.connect(response_received, signal=signals.response_received)
     process.crawl(crawler, start_url=f"http://{HOST}/", allow=r"/a/\d+\.html$",
                   max_pages=pages + pages // PER_LISTING + 100)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     process.start()
+    if profiler:
+        profiler.disable()
     stats = crawler.stats.get_stats()
     print(json.dumps({
         "mode": mode, "seconds": seen["stopped"] - seen["started"], "articles": seen["articles"],
@@ -361,6 +463,8 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
         "errors": {k: v for k, v in stats.items() if k.startswith(("errors/", "log_count/ERROR"))},
         "rss": seen["rss"], "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "stages": timer.own, "calls": timer.calls,
+        "profile": profile_report(profiler) if profiler else None,
+        "memory": memory.report() if memory else None,
     }))
 
 
@@ -373,16 +477,33 @@ def main() -> None:
     parser.add_argument("--templates", type=Path, default=None,
                         help="a folder of real article pages to use as templates (default: the fixture sites')")
     parser.add_argument("--only", choices=sorted(MODES), action="append", help="crawls to run (default: all)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the crawls under cProfile: the functions with most own time, own time by package")
+    parser.add_argument("--trace-memory", metavar="A,B", default=None,
+                        help="tracemalloc snapshots at A and B article pages: what grew between them, by line")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--server", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
-        child(opts.child, opts.server, opts.out, opts.pages)
+        trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
+        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace)
         return
-    site = Site(opts.pages, opts.templates)
-    print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
-          f"sentences; ~10% copies, ~20% GBK, ~30% gzip", flush=True)
+    extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
+        started = time.perf_counter()
+        site = Site(opts.pages, opts.templates)
+        pages = Pages(site, folder)
+        print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
+              f"sentences; ~10% copies, ~20% GBK, ~30% gzip ({time.perf_counter() - started:.0f} s to generate, "
+              f"{os.path.getsize(pages.path) / 2**20:,.0f} MiB as served)", flush=True)
+        try:
+            report(opts, pages, extra)
+        finally:
+            pages.close()
+
+
+def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     sample = min(opts.sample, opts.pages)
     rate, mean_bytes, found = extraction_loop(site, sample)
     print(f"{'extraction loop':<26}{rate:8.1f} pages/s  1.00   ({sample:,} pages, {mean_bytes / 1024:.0f} KB "
@@ -390,15 +511,18 @@ def main() -> None:
     full = None
     with SiteServer(site) as server:
         for mode in [m for m in MODES if not opts.only or m in opts.only]:
-            result = crawl(mode, server, opts.pages)
+            result = crawl(mode, server, opts.pages, extra)
             pages_s = result["articles"] / result["seconds"]
             print(f"{MODES[mode]:<26}{pages_s:8.1f} pages/s  {pages_s / rate:4.2f}   ({result['articles']:,} "
                   f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
                   f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
                   flush=True)
+            for part in ("profile", "memory"):
+                if result.get(part):
+                    print(f"\n{MODES[mode]}, {part}:\n{result[part]}\n", flush=True)
             if mode == "full":
                 full = result
-    if full is None:
+    if full is None or opts.profile:
         return
     print(f"\nfull crawl: {full['new']:,} new stories, {full['copies']:,} copies; own time by stage "
           f"(ms per article page):")
