@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import gzip
 import io
 import json
@@ -285,7 +286,11 @@ def crawl(mode: str, server: SiteServer, pages: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as out:
         args = [sys.executable, __file__, "--child", mode, "--server", server.address, "--out", out,
                 "--pages", str(pages), *extra]
-        done = subprocess.run(args, cwd=REPO, check=True, capture_output=True, text=True)
+        # Its log and checkpoints go to this process's stderr as they come (a long crawl shows
+        # how far it is); its figures come back on stdout.
+        done = subprocess.run(args, cwd=REPO, check=False, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            raise SystemExit(f"the {mode} crawl failed (exit {done.returncode}): its log is above")
         results = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if not results:
             raise SystemExit(f"the {mode} crawl printed no result:\n{done.stderr[-4000:]}")
@@ -356,11 +361,17 @@ def profile_report(profile: cProfile.Profile, top: int = 45) -> str:
     text = io.StringIO()
     stats = pstats.Stats(profile, stream=text)
     stats.sort_stats("tottime").print_stats(top)
+    def package(function: tuple) -> str:
+        where = f"{function[0]} {function[2]}"
+        return next((label for label, part in PACKAGES if part in where), "other (stdlib)")
+
     by_package: dict[str, float] = {}
-    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
-        where = f"{filename} {name}"
-        package = next((label for label, part in PACKAGES if part in where), "other (builtins, stdlib)")
-        by_package[package] = by_package.get(package, 0.0) + own
+    for function, (_cc, _nc, own, _cum, callers) in stats.stats.items():
+        if function[0] == "~" and callers:  # a builtin (a regex, a hash, zlib): its callers' time
+            for caller, (_c, _n, spent, _t) in callers.items():
+                by_package[package(caller)] = by_package.get(package(caller), 0.0) + spent
+        else:
+            by_package[package(function)] = by_package.get(package(function), 0.0) + own
     total = sum(by_package.values())
     lines = [f"  {label:<28}{own:8.2f} s  {own / total:6.1%}"
              for label, own in sorted(by_package.items(), key=lambda kv: -kv[1])]
@@ -409,6 +420,16 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     if mode == "full" and not profile:
         _instrument(timer)
     memory = MemoryTrace(trace) if trace else None
+    collecting = {"started": 0.0, "seconds": 0.0, "full": 0}
+
+    def collected(phase: str, info: dict) -> None:  # the cyclic garbage collector's own time
+        if phase == "start":
+            collecting["started"] = time.perf_counter()
+        else:
+            collecting["seconds"] += time.perf_counter() - collecting["started"]
+            collecting["full"] += info["generation"] == 2
+
+    gc.callbacks.append(collected)
     os.chdir(REPO)
     settings = get_project_settings()
     settings.setdict({
@@ -433,7 +454,9 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
         if request.meta.get("article"):
             seen["articles"] += 1
             if seen["articles"] in CHECKPOINTS:
-                seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                peak = seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                print(f"  ({mode}: {seen['articles']:,} article pages, peak RSS {peak / 2**20:,.0f} MiB, "
+                      f"{time.perf_counter() - seen['started']:,.0f} s)", file=sys.stderr, flush=True)
             if memory:
                 memory.reached(seen["articles"])
 
@@ -462,7 +485,7 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
         "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
         "errors": {k: v for k, v in stats.items() if k.startswith(("errors/", "log_count/ERROR"))},
         "rss": seen["rss"], "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "stages": timer.own, "calls": timer.calls,
+        "stages": timer.own, "calls": timer.calls, "gc": collecting,
         "profile": profile_report(profiler) if profiler else None,
         "memory": memory.report() if memory else None,
     }))
@@ -532,9 +555,12 @@ def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
         spent = full["stages"].get(stage, 0.0)
         staged += spent
         print(f"  {stage:<12}{spent / full['articles'] * 1000:7.2f}   {spent / total:5.1%}")
+    collector = full["gc"]["seconds"]  # inside the stages' time and the rest's, wherever it struck
     rest = total - staged
     print(f"  {'the rest':<12}{rest / full['articles'] * 1000:7.2f}   {rest / total:5.1%}   "
-          f"(Scrapy, Twisted, HTTP, link extraction, items)")
+          f"(Scrapy, Twisted, HTTP, link extraction, items; --profile tells them apart)")
+    print(f"  {'(of all: gc)':<12}{collector / full['articles'] * 1000:7.2f}   {collector / total:5.1%}   "
+          f"(the cyclic garbage collector, {full['gc']['full']} full collections)")
     print("peak RSS of the full crawl: " + ", ".join(
         f"{int(n):,} pages {v / 2**20:,.0f} MiB" for n, v in sorted(full["rss"].items(), key=lambda kv: int(kv[0]))))
     marks = {int(n): v for n, v in full["rss"].items()}

@@ -209,7 +209,7 @@ class GenericSpider(ArticleSpider):
             href, type_ = link.attrib.get("href"), link.attrib.get("type")
             if href and is_feed_link(href, type_):
                 yield from self.discovery(response.urljoin(href), self.parse_feed)
-        for href in response.xpath("//a/@href").getall():
+        for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
             if is_feed_link(href) and self.links.owns(response.urljoin(href)):
                 yield from self.discovery(response.urljoin(href), self.parse_feed)
 
