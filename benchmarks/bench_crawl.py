@@ -341,7 +341,8 @@ def _instrument(timer: StageTimer) -> None:
     store_methods = [n for n, v in vars(SqliteStore).items() if callable(v) and not n.startswith("_")]
     timer.patch("store", SqliteStore, *store_methods)
     timer.patch("store", dedupe.Deduper, "file")
-    timer.patch("WARC", WarcArchive, "capture", "metadata", "spider_closed")
+    # Not spider_closed: signals give a receiver every argument its code's signature accepts.
+    timer.patch("WARC", WarcArchive, "capture", "metadata")
     timer.patch("WARC", writer.WarcFiles, *[n for n, v in vars(writer.WarcFiles).items()
                                             if callable(v) and not n.startswith("_")])
     timer.patch("export", JsonlExportPipeline, "process_item", "close_spider")
@@ -405,6 +406,18 @@ class MemoryTrace:
         return "\n".join(lines)
 
 
+def resident() -> str:
+    """This process's resident memory now: its own (anonymous) and mapped files' (the state
+    store's memory map among them)."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    mib = {k: int(status.get(k, "0 kB").split()[0]) / 1024 for k in ("RssAnon", "RssFile")}
+    return f"{mib['RssAnon']:,.0f} MiB own + {mib['RssFile']:,.0f} MiB files"
+
+
+def store_size(out: str) -> int:
+    return sum(p.stat().st_size for p in Path(out).glob("state.sqlite*"))
+
+
 def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
           trace: tuple[int, int] | None = None) -> None:
     """Run one crawl in this process; print its figures as a JSON line."""
@@ -455,7 +468,9 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
             seen["articles"] += 1
             if seen["articles"] in CHECKPOINTS:
                 peak = seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-                print(f"  ({mode}: {seen['articles']:,} article pages, peak RSS {peak / 2**20:,.0f} MiB, "
+                print(f"  ({mode}: {seen['articles']:,} article pages, peak RSS {peak / 2**20:,.0f} MiB, now "
+                      f"{resident()}, state store {store_size(out) / 2**20:,.0f} MiB, "
+                      f"{len(crawler.engine.slot.scheduler):,} requests queued, "
                       f"{time.perf_counter() - seen['started']:,.0f} s)", file=sys.stderr, flush=True)
             if memory:
                 memory.reached(seen["articles"])
