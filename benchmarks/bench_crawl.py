@@ -3,8 +3,12 @@ only, and the full crawl (normalize, dedupe, archive, export), on the same local
 
     .venv/bin/python benchmarks/bench_crawl.py [--pages 2000] [--templates DIR]
     .venv/bin/python benchmarks/bench_crawl.py --pages 50000 --only full   # memory as the crawl grows
+    .venv/bin/python benchmarks/bench_crawl.py --profile --only full      # where the time goes
+    .venv/bin/python benchmarks/bench_crawl.py --pages 6000 --only full --trace-memory 2000,5000
 
-The site (served on 127.0.0.1 by the fixture server, under a host of its own) has listing pages
+The site (served on 127.0.0.1 by the fixture server, under a host of its own; every page
+generated once, before the crawls, into a temporary file, and served from it as bytes, so that
+the server's work is not what the crawls measure) has listing pages
 of 50 links and article pages built from real page templates: the fixture sites' article pages
 (the default), or the real pages of a folder given with `--templates` (used as templates only:
 their story is replaced). Each article is a distinct story made of sentences drawn from the
@@ -16,8 +20,12 @@ It prints, as pages/s and as a ratio to the extraction loop: the extraction loop
 each page's bytes, one core), a bare Scrapy fetch of the same pages (no parsing, no pipelines),
 the crawl with extraction only (no archive, no pipelines), and the full crawl; then the full
 crawl's time by stage (each stage's own time, timed around its calls) and its peak RSS at every
-checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages). The machine may be shared: compare the
-ratios measured in one run, not pages/s across runs.
+checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages; on stderr as they come, with the memory
+resident then, the process's own and its mapped files', the state store's size and the
+requests queued). `--profile` runs the crawls under cProfile instead of the stage timers (a
+builtin's time is charged to its callers' package); `--trace-memory A,B` compares tracemalloc
+snapshots taken at A and B article pages. The machine may be shared: compare the ratios
+measured in one run, not pages/s across runs.
 """
 
 from __future__ import annotations
