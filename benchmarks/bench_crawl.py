@@ -427,7 +427,7 @@ def store_size(out: str) -> int:
 
 
 def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
-          trace: tuple[int, int] | None = None) -> None:
+          trace: tuple[int, int] | None = None, overrides: list[str] = ()) -> None:
     """Run one crawl in this process; print its figures as a JSON line."""
 
     class BareFetch(GenericSpider):
@@ -461,6 +461,9 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     if mode != "full":
         settings.set("WARC_ENABLED", False, priority="cmdline")
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    for setting in overrides:
+        name, _, value = setting.partition("=")
+        settings.set(name, value, priority="cmdline")
     if mode == "fetch":
         settings.set("DOWNLOADER_MIDDLEWARES", {"crawler.downloader.known.KnownArticlesMiddleware": None},
                      priority="cmdline")
@@ -474,14 +477,17 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     def response_received(response: Any, request: Any, spider: Any) -> None:
         if request.meta.get("article"):
             seen["articles"] += 1
+            if memory:
+                memory.reached(seen["articles"])
             if seen["articles"] in CHECKPOINTS:
                 peak = seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
                 print(f"  ({mode}: {seen['articles']:,} article pages, peak RSS {peak / 2**20:,.0f} MiB, now "
                       f"{resident()}, state store {store_size(out) / 2**20:,.0f} MiB, "
-                      f"{len(crawler.engine.slot.scheduler):,} requests queued, "
+                      f"{queued():,} requests queued, "
                       f"{time.perf_counter() - seen['started']:,.0f} s)", file=sys.stderr, flush=True)
-            if memory:
-                memory.reached(seen["articles"])
+
+    def queued() -> int:
+        return crawler.stats.get_value("scheduler/enqueued", 0) - crawler.stats.get_value("scheduler/dequeued", 0)
 
     def engine_started() -> None:
         seen["started"] = time.perf_counter()
@@ -527,15 +533,18 @@ def main() -> None:
                         help="run the crawls under cProfile: the functions with most own time, own time by package")
     parser.add_argument("--trace-memory", metavar="A,B", default=None,
                         help="tracemalloc snapshots at A and B article pages: what grew between them, by line")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                        help="a Scrapy setting for the crawls (e.g. CONCURRENT_ITEMS=100), as -s gives one")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--server", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
-        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace)
+        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set)
         return
     extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
+    extra += [f"--set={setting}" for setting in opts.set]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
         started = time.perf_counter()
         site = Site(opts.pages, opts.templates)
