@@ -41,6 +41,7 @@ import pstats
 import random
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -543,6 +544,8 @@ def main() -> None:
         trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
         child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set)
         return
+    # Stopped (SIGTERM): the temporary site and crawl outputs are removed on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
     extra += [f"--set={setting}" for setting in opts.set]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
