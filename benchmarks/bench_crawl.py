@@ -25,7 +25,10 @@ resident then, the process's own and its mapped files', the state store's size a
 requests queued). `--profile` runs the crawls under cProfile instead of the stage timers (a
 builtin's time is charged to its callers' package); `--trace-memory A,B` compares tracemalloc
 snapshots taken at A and B article pages. The machine may be shared: compare the ratios
-measured in one run, not pages/s across runs.
+measured in one run, not pages/s across runs. Each figure comes with the CPU time a page took
+in the process (the crawl's, between engine start and stop) and the extraction loop's over it:
+steadier than pages/s when others load the machine, but blind to work done in other processes
+(an extraction pool's).
 """
 
 from __future__ import annotations
@@ -267,19 +270,25 @@ class SiteServer(FixtureServer):
 
 # --- the extraction loop ----------------------------------------------------------------------
 
-def extraction_loop(site: Pages, pages: int) -> tuple[float, int, int]:
-    """`extract` on each page as the spider gets it (decompressed): pages/s, mean page bytes,
-    and how many had an article body."""
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads; not of other processes, such as a pool's)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def extraction_loop(site: Pages, pages: int) -> tuple[float, float, int, int]:
+    """`extract` on each page as the spider gets it (decompressed): pages/s, CPU seconds a
+    page, mean page bytes, and how many had an article body."""
 
     bodies = []
     for n in range(pages):
         body, headers, compressed = site.page(n)
         bodies.append((gzip.decompress(body) if compressed else body, headers[0][1], f"http://{HOST}/a/{n}.html"))
     extract(bodies[0][0], bodies[0][2], content_type=bodies[0][1])  # warm-up: caches, lazy imports
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     found = sum(extract(body, url, content_type=ctype).has_body for body, ctype, url in bodies)
-    seconds = time.perf_counter() - started
-    return pages / seconds, sum(len(b) for b, _, _ in bodies) // pages, found
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    return pages / seconds, cpu / pages, sum(len(b) for b, _, _ in bodies) // pages, found
 
 
 # --- the crawls (each in a process of its own) ------------------------------------------------
@@ -491,10 +500,10 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
         return crawler.stats.get_value("scheduler/enqueued", 0) - crawler.stats.get_value("scheduler/dequeued", 0)
 
     def engine_started() -> None:
-        seen["started"] = time.perf_counter()
+        seen["started"], seen["cpu"] = time.perf_counter(), cpu_seconds()
 
     def engine_stopped() -> None:
-        seen["stopped"] = time.perf_counter()
+        seen["stopped"], seen["cpu"] = time.perf_counter(), cpu_seconds() - seen["cpu"]
 
     # Signals hold their receivers weakly: these live as long as this function runs.
     crawler.signals.connect(engine_started, signal=signals.engine_started)
@@ -510,7 +519,7 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
         profiler.disable()
     stats = crawler.stats.get_stats()
     print(json.dumps({
-        "mode": mode, "seconds": seen["stopped"] - seen["started"], "articles": seen["articles"],
+        "mode": mode, "seconds": seen["stopped"] - seen["started"], "cpu": seen["cpu"], "articles": seen["articles"],
         "items": stats.get("item_scraped_count", 0), "new": stats.get("dedupe/new_story", 0),
         "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
         "errors": {k: v for k, v in stats.items() if k.startswith(("errors/", "log_count/ERROR"))},
@@ -563,15 +572,18 @@ def main() -> None:
 
 def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     sample = min(opts.sample, opts.pages)
-    rate, mean_bytes, found = extraction_loop(site, sample)
-    print(f"{'extraction loop':<26}{rate:8.1f} pages/s  1.00   ({sample:,} pages, {mean_bytes / 1024:.0f} KB "
-          f"on average, {found:,} with a body; one core)", flush=True)
+    rate, cpu, mean_bytes, found = extraction_loop(site, sample)
+    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio")
+    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   ({sample:,} pages, "
+          f"{mean_bytes / 1024:.0f} KB on average, {found:,} with a body; one core)", flush=True)
     full = None
     with SiteServer(site) as server:
         for mode in [m for m in MODES if not opts.only or m in opts.only]:
             result = crawl(mode, server, opts.pages, extra)
             pages_s = result["articles"] / result["seconds"]
-            print(f"{MODES[mode]:<26}{pages_s:8.1f} pages/s  {pages_s / rate:4.2f}   ({result['articles']:,} "
+            page_cpu = result["cpu"] / max(1, result["articles"])
+            print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
+                  f"{cpu / page_cpu:4.2f}   ({result['articles']:,} "
                   f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
                   f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
                   flush=True)
