@@ -77,6 +77,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.retry.RetryAfterMiddleware": 550,
     # Sees a redirect before RedirectMiddleware (600) follows it: a loop is counted, not dropped.
     "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
+    # With REDIS_URL: each request waits for its host's turn, shared by every worker
+    # (crawler.downloader.polite); after robots.txt, so a Crawl-delay is known.
+    "crawler.downloader.polite.SharedPolitenessMiddleware": 940,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }
