@@ -129,6 +129,11 @@ REDIS_URL = ""
 RUN_GROUP = ""
 RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
 FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
+# `scrapy crawl SPIDER -s WORKERS=N` (or `crawlall --workers N`) runs N processes of the crawl on
+# this machine, one run group on the shared frontier (REDIS_URL required); WORKER_OF is set by
+# that command for its workers (they report their share of the run as a part).
+WORKERS = 1
+WORKER_OF = ""
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

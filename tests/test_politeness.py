@@ -52,7 +52,7 @@ class ArrivalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.address = "%s:%d" % self.httpd.server_address[:2]
+        self.address = "{}:{}".format(*self.httpd.server_address[:2])
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
