@@ -20,6 +20,7 @@ from conftest import REPO, read_jsonl, run_scrapy
 from test_archive import PYWB, free_port
 
 from crawler.fixtures import FixtureServer
+from crawler.sites import SITES
 from crawler.testing.newssite import news_site
 
 HOST = "www.workers-news.example"
@@ -153,3 +154,22 @@ def test_a_failed_worker_is_named_with_its_reason(site: FixtureServer, redis_url
     # The other worker finished the crawl: every article fetched.
     assert set(served_articles(site)) == {f"/content/{n}.html" for n in range(ARTICLES)}
     assert (out / "index.cdxj").exists()
+
+
+def test_crawlall_with_two_workers_on_the_default_store(server: FixtureServer, redis_url: str,
+                                                        tmp_path: Path) -> None:
+    """Every site spider in two processes sharing one OUTPUT_DIR and its SQLite store: every
+    article exported once, one report per site adding the workers' up."""
+    result = run_scrapy("crawlall", "--workers", "2", "-s", f"FIXTURE_SERVER={server.address}",
+                        "-s", f"OUTPUT_DIR={tmp_path}", "-s", f"REDIS_URL={redis_url}", "-s", "DOWNLOAD_DELAY=0",
+                        "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=1", "-s", "FRONTIER_HEARTBEAT_TTL=6",
+                        timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    records = [r for kind in ("articles", "duplicates") for p in sorted((tmp_path / kind).glob("*.jsonl"))
+               for r in read_jsonl(p)]
+    assert len(records) == 22 and len({r["url"] for r in records}) == 22
+    [summary] = (tmp_path / "reports").glob("crawlall-*.json")
+    sites = json.loads(summary.read_text("utf-8"))["sites"]
+    assert sorted(s["spider"] for s in sites) == sorted(SITES)  # each site once
+    assert sum(s["articles"]["exported"] for s in sites) == 22 and not any(s["problems"] for s in sites)
+    assert all(len(s["workers"]) == 2 for s in sites)

@@ -52,7 +52,8 @@ class Command(ScrapyCommand):
             reports, failed = run_workers(self, "crawlall", workers, list(args or SITES))
         else:
             reports = run_crawls(self, [(name, {}) for name in args or SITES])
-        path = write_summary(self.settings.get("OUTPUT_DIR"), "crawlall", reports)
+        path = write_summary(self.settings.get("OUTPUT_DIR"), "crawlall", reports,
+                             part=bool(self.settings.get("WORKER_OF")))
         print(f"\ncrawlall: {len(reports)} sites, report {path}")
         conclude(self, reports, path)
         if failed:
