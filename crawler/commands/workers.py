@@ -33,11 +33,13 @@ _WHY = re.compile(r"(failed: |refused: |^\w+(Error|Exception): )")
 
 
 def worker_command(argv: list[str]) -> list[str]:
-    """The program that runs this command again: `scrapy`, `python -m scrapy` or scrapyd's runner."""
-    program = Path(argv[0])
-    if program.name == "__main__.py":  # python -m <package>: run it so again (not the file, which
-        return [sys.executable, "-m", program.parent.name]  # would put the package's folder first on sys.path)
-    return [sys.executable, str(program)]
+    """The program that runs this command again: `scrapy`, `python -m scrapy` or scrapyd's
+    `python -m scrapyd.runner` (a module run again as the module, not as its file, which would
+    put its package's folder first on sys.path)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        return [sys.executable, "-m", spec.name.removesuffix(".__main__")]
+    return [sys.executable, str(Path(argv[0]))]
 
 
 def why_failed(code: int, log: Path) -> str:
