@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, read_jsonl
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 
+from crawler.downloader.polite import SharedPolitenessMiddleware
 from crawler.politeness import HostTurns, end_turn, host_delay, take_turn
 from crawler.testing.newssite import news_site
 
@@ -160,3 +163,9 @@ def test_askers_are_served_first_come_first() -> None:
     state = end_turn(state, 1.6, "b1")
     state, turn = take_turn(state, 5.0, "c1", delay=1.0, concurrency=1, lease=60)
     assert turn.start == 5.0 and state.waiting == {}
+
+
+def test_off_without_redis() -> None:
+    crawler = get_crawler(settings_dict={"REDIS_URL": ""})
+    with pytest.raises(NotConfigured):
+        SharedPolitenessMiddleware.from_crawler(crawler)

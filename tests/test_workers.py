@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO, read_jsonl, run_scrapy
 from test_archive import PYWB, free_port
 
+from crawler import runs
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
 from crawler.testing.newssite import news_site
@@ -173,3 +174,25 @@ def test_crawlall_with_two_workers_on_the_default_store(server: FixtureServer, r
     assert sorted(s["spider"] for s in sites) == sorted(SITES)  # each site once
     assert sum(s["articles"]["exported"] for s in sites) == 22 and not any(s["problems"] for s in sites)
     assert all(len(s["workers"]) == 2 for s in sites)
+
+
+def test_workers_parts_add_up_to_one_report() -> None:
+    part = {"spider": "s", "site_spider": True, "started": "2026-01-01 00:00:00+00:00",
+            "finished": "2026-01-01 00:01:00+00:00", "duration_s": 60.0, "finish_reason": "finished",
+            "pages_fetched": 3, "articles": {"exported": 2, "dropped": {"x": 1}, "no_body": 0, "read_generically": 0},
+            "errors": {},
+            "archive": {"bytes_received": 5}, "faults": [], "problems": []}
+    other = {**part, "started": "2026-01-01 00:00:30+00:00", "finished": "2026-01-01 00:02:00+00:00",
+             "pages_fetched": 4, "articles": {**part["articles"], "exported": 3, "dropped": {"y": 2}}, "faults": ["export failed: x"]}
+    report = runs.combine([part, other])
+    assert report["pages_fetched"] == 7
+    assert report["articles"] == {"exported": 5, "dropped": {"x": 1, "y": 2}, "no_body": 0, "read_generically": 0}
+    assert report["duration_s"] == 120.0 and report["faults"] == ["export failed: x"]
+    assert report["finish_reason"] == "finished" and len(report["workers"]) == 2
+    assert runs.combine([part, {**other, "finish_reason": "shutdown"}])["finish_reason"] == "shutdown"
+    assert runs.combine([{**part, "finish_reason": "locked"}] * 2)["finish_reason"] == "locked"
+    # A worker's share is no measure of the site; the whole run's is.
+    history = [{**part, "articles": {**part["articles"], "exported": 10, "already_archived": 0}}]
+    share = {**part, "articles": {**part["articles"], "already_archived": 0}}
+    assert runs.assess(share, [], part=True) == []
+    assert runs.assess(share, history) == ["found 2 articles; its recent runs found 10"]
