@@ -134,6 +134,9 @@ FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker 
 # that command for its workers (they report their share of the run as a part).
 WORKERS = 1
 WORKER_OF = ""
+# With REDIS_URL, every worker's requests to a host take turns in Redis: CONCURRENT_REQUESTS_PER_DOMAIN
+# and DOWNLOAD_DELAY (or a larger robots.txt Crawl-delay) hold for all of them together.
+POLITENESS_SHARED = True
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

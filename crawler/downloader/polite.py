@@ -2,7 +2,8 @@
 Redis before it is sent (crawler.politeness: at most CONCURRENT_REQUESTS_PER_DOMAIN in flight per
 host, DOWNLOAD_DELAY, or the host's robots.txt Crawl-delay when larger, between them), across all
 the processes and machines that crawl on that Redis. Without `REDIS_URL` it is off: Scrapy's own
-per-process delay and concurrency apply, as they always do.
+per-process delay and concurrency apply, as they always do (and with `POLITENESS_SHARED=0`, for a
+server of one's own).
 
 A request waiting for its turn waits on the reactor's clock (a deferred call), never blocking it.
 The host's state changes in one optimistic Redis transaction (WATCH/MULTI), on Redis's clock, so
@@ -41,8 +42,8 @@ _TURN = "polite_turn"
 class SharedPolitenessMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.get("REDIS_URL"):
-            raise NotConfigured("no REDIS_URL: Scrapy's per-process politeness applies")
+        if not settings.get("REDIS_URL") or not settings.getbool("POLITENESS_SHARED", True):
+            raise NotConfigured("no REDIS_URL or POLITENESS_SHARED off: Scrapy's per-process politeness applies")
         self.crawler = crawler
         self.server: redis.Redis = connection.from_settings(settings)
         self.prefix = settings.get("POLITENESS_KEY", "zhnews:host")
