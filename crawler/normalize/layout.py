@@ -69,7 +69,7 @@ def _ends_in_comma(line: str) -> bool:
 def _broken_mid_sentence(line: str) -> bool:
     return (
         len(line) >= _MIN_BROKEN_LEN
-        and _WORD_END_RE.search(line) is not None
+        and _WORD_END_RE.match(line, len(line) - 1) is not None  # lines hold no "\n"
         and _PROSE_PUNCT.search(line) is not None
     )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter, not_
 
 from pypinyin.pinyin_dict import pinyin_dict
 
@@ -39,6 +41,8 @@ _STRIP_TONE = str.maketrans(
     }
 )
 _TONED_SET = frozenset(_TONED)
+_LAST = itemgetter(slice(-1, None))
+_SYLLABLE = itemgetter(slice(1, -1))
 
 _t2s = converter("t2s")
 
@@ -109,38 +113,40 @@ def _straddle_char(before: str, ascii_ch: str) -> str | None:
 def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
     """One pass; also says whether a kept annotation followed a removed one.
 
-    Written as a loop over ``split`` rather than a ``sub`` callback: annotated
-    clone text has one annotation every few characters, and this is the hot path.
+    Annotated clone text has one annotation every few characters, and this is
+    the hot path, so the annotations are judged together with C-level ``map``
+    calls over the pieces of one ``split``; only the few kept ones take a loop.
     """
     pieces = _ANNOTATION_SPLIT_RE.split(text)
     if len(pieces) == 1:
         return text, False
-    accept = _ACCEPT
-    out = [pieces[0]]
-    pos = len(pieces[0])  # offset of the current annotation in ``text``
-    removed = 0
+    between = pieces[0::2]  # the text around the annotations
+    annotations = pieces[1::2]
+    # The character before each annotation: the end of the text before it, or
+    # (back to back: 中(zhōng)(zhōng)) the previous annotation's parenthesis.
+    prevs = list(map(_LAST, between[:-1]))
+    if "" in prevs:
+        for k, prev in enumerate(prevs):
+            if not prev and k:
+                prevs[k] = annotations[k - 1][-1]
+    accepts = list(map(_ACCEPT.get, prevs))
+    if None in accepts:
+        accepts = [found if found is not None else accepted_syllables(prev) for found, prev in zip(accepts, prevs, strict=True)]
+    read = list(map(frozenset.__contains__, accepts, map(_SYLLABLE, annotations)))
+    report.count("pinyin_removed", read.count(True))
+    if False not in read:
+        return "".join(between), False
+    # Starting offset of each piece in ``text``, for the strays' own context.
+    starts = [0, *accumulate(map(len, pieces))]
+    kept = [""] * len(annotations)
     again = False
-    prev_removed = False
-    for i in range(1, len(pieces), 2):
-        annotation = pieces[i]
-        syllable = annotation[1:-1]
-        prev = text[pos - 1] if pos else ""
-        found = accept.get(prev)
-        if found is None:
-            found = accepted_syllables(prev)
-        if syllable in found:
-            removed += 1
-            prev_removed = True
-        else:
-            if prev_removed and not pieces[i - 1]:
-                again = True  # 中(zhōng)(zhōng): the second now follows 中
-            prev_removed = False
-            out.append(_judge_stray(text, pos, prev, annotation, syllable, report))
-        following = pieces[i + 1]
-        out.append(following)
-        pos += len(annotation) + len(following)
-    report.count("pinyin_removed", removed)
-    return "".join(out), again
+    for k in compress(range(len(annotations)), map(not_, read)):
+        if k and read[k - 1] and not between[k]:
+            again = True  # 中(zhōng)(zhōng): the second now follows 中
+        annotation = annotations[k]
+        kept[k] = _judge_stray(text, starts[2 * k + 1], prevs[k], annotation, annotation[1:-1], report)
+    pieces[1::2] = kept
+    return "".join(pieces), again
 
 
 def _judge_stray(

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from crawler.normalize._chars import (
     MAY_CHANGE_BMP_RE,
     SIMP_RE,
@@ -39,7 +41,6 @@ from crawler.text import HAN_RUN_RE, converter
 
 _tw2s = converter("tw2s")
 # Hong Kong variants (衞, 粧, 枱...) only hk2s converts.
-_EXTRA = str.maketrans(T2S_EXTRA)
 _EXTRA_RE = re.compile(f"[{''.join(T2S_EXTRA)}]")
 
 # Sentence-sized spans: the context an ambiguous run is judged in.
@@ -61,7 +62,10 @@ def convert(text: str) -> str:
     """Phrase-level traditional -> simplified conversion of ``text``, whatever it is."""
     out = _tw2s.convert(text)
     if _EXTRA_RE.search(out):
-        out = out.translate(_EXTRA)
+        # One replace per variant present: str.translate with a dict costs ~50 ns a character.
+        for trad, simp in T2S_EXTRA.items():
+            if trad in out:
+                out = out.replace(trad, simp)
     return out
 
 
@@ -71,19 +75,10 @@ def _changed(before: str, after: str) -> int:
         return max(len(before), len(after))
     if before == after:
         return 0
-    # Compare as one big integer per text, 32 bits a character: XOR, fold each
-    # lane onto its low bit, count. All in C: ~10x faster than a Python zip.
-    x = int.from_bytes(before.encode("utf-32-le"), "little") ^ int.from_bytes(
-        after.encode("utf-32-le"), "little"
-    )
-    for shift in (16, 8, 4, 2, 1):
-        x |= x >> shift
-    return (x & _low_bits(len(before))).bit_count()
-
-
-def _low_bits(n: int) -> int:
-    """An integer with bit 0 of each of ``n`` 32-bit lanes set."""
-    return int.from_bytes(b"\x01\x00\x00\x00" * n, "little")
+    # Compare as arrays of code points, in C.
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    return int(np.count_nonzero(a != b))
 
 
 def _kept_simplified(run: str, out: str) -> int:
