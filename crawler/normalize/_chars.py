@@ -60,6 +60,13 @@ def has_trad(text: str) -> bool:
     return _SUPP_RE.search(text) is not None and TRAD_RE.search(text) is not None
 
 
+def count_trad(text: str) -> int:
+    """How many traditional-only characters ``text`` has (TRAD_RE's alternation is slow to scan)."""
+    if has_supplementary(text):
+        return len(TRAD_RE.findall(text))
+    return len(_TRAD_BMP_RE.findall(text))
+
+
 def may_change_script(text: str) -> bool:
     """Whether tw2s could change anything in ``text``; False for most simplified text."""
     return MAY_CHANGE_BMP_RE.search(text) is not None or has_supplementary(text)

@@ -30,6 +30,7 @@ from crawler.normalize._chars import (
     MAY_CHANGE_BMP_RE,
     SIMP_RE,
     TRAD_RE,
+    count_trad,
     has_supplementary,
     has_trad,
     may_change_script,
@@ -99,7 +100,7 @@ def _decide_run(run: str, out: str, context: str | None, hint: str | None) -> st
     """Which of ``run`` and its conversion ``out`` to keep; ``context`` is the
     sentence's script: TRAD (has traditional-only characters), SIMPLIFIED, or None."""
     kept_simp = _kept_simplified(run, out)
-    trad = len(TRAD_RE.findall(run))
+    trad = count_trad(run)
     if kept_simp == 0:
         if trad or context == TRAD:
             return out
@@ -120,7 +121,7 @@ def _sentence(
 ) -> str:
     sentence = text[start:end]
     context: str | None = None
-    if TRAD_RE.search(sentence) is not None:
+    if has_trad(sentence):
         context = TRAD
     elif SIMP_RE.search(sentence) and _kept_simplified(sentence, conv_slice(start, end)) > 0:
         context = SIMPLIFIED
