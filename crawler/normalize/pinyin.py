@@ -110,6 +110,30 @@ def _straddle_char(before: str, ascii_ch: str) -> str | None:
     return ch if is_han(ch) else None
 
 
+def _accepted_annotations(ch: str) -> frozenset[str]:
+    """``accepted_syllables`` as clones write them after ``ch``: (qū)."""
+    found = _ANNOTATED.get(ch)
+    if found is None:
+        found = frozenset(f"({s})" for s in accepted_syllables(ch))
+        if is_han(ch) and len(_ANNOTATED) < 100_000:
+            _ANNOTATED[ch] = found
+    return found
+
+
+_ANNOTATED: dict[str, frozenset[str]] = {}
+
+
+def _prevs(between: list[str], annotations: list[str]) -> list[str]:
+    """The character before each annotation: the end of the text before it, or
+    (back to back: 中(zhōng)(zhōng)) the previous annotation's parenthesis."""
+    prevs = list(map(_LAST, between[:-1]))
+    if "" in prevs:
+        for k, prev in enumerate(prevs):
+            if not prev and k:
+                prevs[k] = annotations[k - 1][-1]
+    return prevs
+
+
 def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
     """One pass; also says whether a kept annotation followed a removed one.
 
@@ -122,20 +146,22 @@ def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
         return text, False
     between = pieces[0::2]  # the text around the annotations
     annotations = pieces[1::2]
-    # The character before each annotation: the end of the text before it, or
-    # (back to back: 中(zhōng)(zhōng)) the previous annotation's parenthesis.
-    prevs = list(map(_LAST, between[:-1]))
-    if "" in prevs:
-        for k, prev in enumerate(prevs):
-            if not prev and k:
-                prevs[k] = annotations[k - 1][-1]
-    accepts = list(map(_ACCEPT.get, prevs))
+    if "（" in text or "）" in text:
+        lookup, table, judged = accepted_syllables, _ACCEPT, list(map(_SYLLABLE, annotations))
+    else:  # clone text: the annotation as it is written, (qū), looked up whole
+        lookup, table, judged = _accepted_annotations, _ANNOTATED, annotations
+    prevs: list[str] | None = None
+    # Cached characters first; an empty or uncached one sends all through ``lookup``.
+    accepts = list(map(table.get, map(_LAST, between[:-1])))
     if None in accepts:
-        accepts = [found if found is not None else accepted_syllables(prev) for found, prev in zip(accepts, prevs, strict=True)]
-    read = list(map(frozenset.__contains__, accepts, map(_SYLLABLE, annotations)))
+        prevs = _prevs(between, annotations)
+        accepts = list(map(lookup, prevs))
+    read = list(map(frozenset.__contains__, accepts, judged))
     report.count("pinyin_removed", read.count(True))
     if False not in read:
         return "".join(between), False
+    if prevs is None:
+        prevs = _prevs(between, annotations)
     # Starting offset of each piece in ``text``, for the strays' own context.
     starts = [0, *accumulate(map(len, pieces))]
     kept = [""] * len(annotations)
@@ -144,7 +170,9 @@ def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
         if k and read[k - 1] and not between[k]:
             again = True  # 中(zhōng)(zhōng): the second now follows 中
         annotation = annotations[k]
-        kept[k] = _judge_stray(text, starts[2 * k + 1], prevs[k], annotation, annotation[1:-1], report)
+        kept[k] = _judge_stray(
+            text, starts[2 * k + 1], prevs[k], annotation, annotation[1:-1], report
+        )
     pieces[1::2] = kept
     return "".join(pieces), again
 
