@@ -42,7 +42,6 @@ from crawler.text import HAN_RUN_RE, converter
 
 _tw2s = converter("tw2s")
 # Hong Kong variants (衞, 粧, 枱...) only hk2s converts.
-_EXTRA_RE = re.compile(f"[{''.join(T2S_EXTRA)}]")
 
 # Sentence-sized spans: the context an ambiguous run is judged in.
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
@@ -62,11 +61,11 @@ def document_script(text: str) -> str | None:
 def convert(text: str) -> str:
     """Phrase-level traditional -> simplified conversion of ``text``, whatever it is."""
     out = _tw2s.convert(text)
-    if _EXTRA_RE.search(out):
-        # One replace per variant present: str.translate with a dict costs ~50 ns a character.
-        for trad, simp in T2S_EXTRA.items():
-            if trad in out:
-                out = out.replace(trad, simp)
+    # A substring test per variant runs at memchr speed (a regex class scan costs ~12 ns a
+    # character, str.translate with a dict ~50).
+    for trad, simp in T2S_EXTRA.items():
+        if trad in out:
+            out = out.replace(trad, simp)
     return out
 
 

@@ -9,6 +9,7 @@ articles and, where present, the real pages of the data sets.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from normalize_corpus import CAPTURES, capture, source_paragraphs
 
 from crawler.extract import extract_article
 from crawler.normalize import layout, mojibake, pinyin, punct, script
-from crawler.normalize._chars import TRAD_RE, count_trad, has_trad
+from crawler.normalize._chars import TRAD_RE, count_trad, has_supplementary, has_trad
 from crawler.normalize._charsets import T2S_EXTRA
 from crawler.normalize.core import _BYTES_OR_WIDTH_RE, stages
 from crawler.normalize.report import Report
@@ -175,3 +176,12 @@ def test_script_counts_match(stage_inputs: dict[str, list[str]]) -> None:
         converted = script.convert(text)
         assert converted == convert_reference(text)
         assert script._changed(text, converted) == changed_reference(text, converted)
+
+
+def test_supplementary_test_matches_the_class(stage_inputs: dict[str, list[str]]) -> None:
+    supplementary = re.compile("[\U00010000-\U0010ffff]")
+    texts = stage_inputs["sanitize"] + stage_inputs["script"]
+    texts += ["", "\ud800", "a\udcff中", "𠁞", "\ud840\udc5e", "中\U0010ffff", "\uffff"]
+    assert any(has_supplementary(t) for t in texts)
+    for text in texts:
+        assert has_supplementary(text) == (supplementary.search(text) is not None), ascii(text[:80])
