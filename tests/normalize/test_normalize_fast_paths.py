@@ -19,7 +19,7 @@ from crawler.extract import extract_article
 from crawler.normalize import layout, mojibake, pinyin, punct, script
 from crawler.normalize._chars import TRAD_RE, count_trad, has_supplementary, has_trad
 from crawler.normalize._charsets import T2S_EXTRA
-from crawler.normalize.core import _BYTES_OR_WIDTH_RE, stages
+from crawler.normalize.core import _BYTES_OR_WIDTH_RE, _plain, stages
 from crawler.normalize.report import Report
 from crawler.testing import clonify
 
@@ -152,10 +152,11 @@ def test_stray_annotations_take_the_same_path() -> None:
 
 
 def test_skipped_stages_would_change_nothing(stage_inputs: dict[str, list[str]]) -> None:
-    """core skips sanitize and width when the trigger scan finds none of their characters."""
-    texts = stage_inputs["sanitize"]
-    skipped = [t for t in texts if _BYTES_OR_WIDTH_RE.search(t) is None]
+    """core skips sanitize and width when the trigger scans find none of their characters."""
+    texts = stage_inputs["sanitize"] + ["ÖÐÎÄ中", "shàng(shàng)", "àéìòùü", "中\x00", "Ａ"]
+    skipped = [t for t in texts if _plain(t)]
     assert len(skipped) > len(texts) / 4
+    assert any(_BYTES_OR_WIDTH_RE.search(t) for t in skipped)  # pinyin's à é ü
     for text in skipped:
         report = Report()
         assert punct.fold_width(mojibake.sanitize(text, report), report) == text
