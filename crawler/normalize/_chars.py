@@ -61,8 +61,9 @@ def has_trad(text: str) -> bool:
 
 
 def count_trad(text: str) -> int:
-    """How many traditional-only characters ``text`` has (TRAD_RE's alternation is slow to scan)."""
-    if has_supplementary(text):
+    """How many traditional-only characters ``text`` has (TRAD_RE's alternation is slow to scan
+    long text; a run of a few characters is quicker with it than with two scans)."""
+    if len(text) < 64 or has_supplementary(text):
         return len(TRAD_RE.findall(text))
     return len(_TRAD_BMP_RE.findall(text))
 
@@ -73,6 +74,8 @@ def may_change_script(text: str) -> bool:
 
 
 def has_supplementary(text: str) -> bool:
+    if len(text) < 256:  # the encoder's fixed cost (~1 us) is more than a short scan's
+        return _SUPP_RE.search(text) is not None
     # A character past the BMP takes two UTF-16 units: ~1 ns a character, a regex scan ~10.
     return len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text)
 

@@ -182,7 +182,8 @@ def test_script_counts_match(stage_inputs: dict[str, list[str]]) -> None:
 def test_supplementary_test_matches_the_class(stage_inputs: dict[str, list[str]]) -> None:
     supplementary = re.compile("[\U00010000-\U0010ffff]")
     texts = stage_inputs["sanitize"] + stage_inputs["script"]
-    texts += ["", "\ud800", "a\udcff中", "𠁞", "\ud840\udc5e", "中\U0010ffff", "\uffff"]
+    short = ["", "\ud800", "a\udcff中", "𠁞", "\ud840\udc5e", "中\U0010ffff", "\uffff"]
+    texts += short + [t * 300 for t in short] + ["中" * 300 + t for t in short]
     assert any(has_supplementary(t) for t in texts)
     for text in texts:
         assert has_supplementary(text) == (supplementary.search(text) is not None), ascii(text[:80])
