@@ -307,9 +307,11 @@ class RunLedger(Sql):
             f"SELECT DISTINCT run FROM articles WHERE {self.dialect.unexported} AND run IS NOT NULL")]
 
     def unexported(self, run: str) -> list[tuple[str, str, str]]:
-        """(record_id, canonical_url, seen_at) of the run's articles filed but not exported."""
+        """(record_id, canonical_url, seen_at) of the run's articles filed but not exported, in
+        filing order."""
         return [tuple(r) for r in self._all(
-            f"SELECT record_id, canonical_url, seen_at FROM articles WHERE run = ? AND {self.dialect.unexported}",
+            f"SELECT record_id, canonical_url, seen_at FROM articles WHERE run = ? AND {self.dialect.unexported} "
+            "ORDER BY id",
             (run,))]
 
     # --- leases: liveness judged by the store's clock, whatever machine asks ----------------
