@@ -20,70 +20,13 @@ from crawler.state.sql import Dialect, SqlStore, StateStoreError
 WRITERS_LOCK = 0x7A686E6577730001  # "zhnews" 1
 SCHEMA_LOCK = 0x7A686E6577730002
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS payloads (
-    digest    TEXT PRIMARY KEY,
-    uri       TEXT NOT NULL,
-    date      TEXT NOT NULL,
-    record_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS urls (
-    canonical_url TEXT PRIMARY KEY,
-    record_id     TEXT NOT NULL,
-    first_seen    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id            BIGSERIAL PRIMARY KEY,
-    record_id     TEXT NOT NULL UNIQUE,
-    url           TEXT NOT NULL,
-    canonical_url TEXT NOT NULL,
-    site          TEXT,
-    title         TEXT,
-    content_hash  TEXT NOT NULL,
-    cluster       TEXT NOT NULL,
-    duplicate_of  TEXT,
-    similarity    DOUBLE PRECISION,
-    seen_at       TEXT NOT NULL,
-    run           TEXT,
-    exported      BOOLEAN NOT NULL DEFAULT FALSE,
-    evidence      JSONB,
-    moved_from    TEXT,
-    moved_by      TEXT
-);
-CREATE TABLE IF NOT EXISTS signatures (
-    article BIGINT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
-    sig     BYTEA NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bands (
-    key     BIGINT NOT NULL,
-    article BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    PRIMARY KEY (key, article)
-);
-CREATE TABLE IF NOT EXISTS leases (
-    name    TEXT PRIMARY KEY,
-    holder  TEXT NOT NULL,
-    expires TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS staged (
-    record_id TEXT PRIMARY KEY,
-    host      TEXT NOT NULL,
-    path      TEXT NOT NULL,
-    at_byte   BIGINT NOT NULL,
-    line      BYTEA NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);
-CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
-CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
-CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE NOT exported;
-CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
-"""
+BANDS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);"  # the cascade's lookups
 
 
 class PostgresDialect(Dialect):
+    types = {"serial": "BIGSERIAL", "bigint": "BIGINT", "real": "DOUBLE PRECISION", "boolean": "BOOLEAN",
+             "false": "FALSE", "json": "JSONB", "blob": "BYTEA", "time": "TIMESTAMPTZ",
+             "cascade": " REFERENCES articles (id) ON DELETE CASCADE", "without_rowid": ""}
     marker = "%s"
     now = "clock_timestamp()"  # the server's clock: the machines' clocks need not agree
     later = "(clock_timestamp() + make_interval(secs => ?))"
@@ -113,7 +56,7 @@ class PostgresStore(SqlStore):
         with self.lock, self.db.transaction():
             # Two processes creating the tables at once would collide in the catalog.
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            self.db.execute(SCHEMA)
+            self.db.execute(self.dialect.tables() + self.dialect.indexes() + BANDS_BY_ARTICLE)
 
     @contextmanager
     def exclusive(self) -> Iterator[PostgresStore]:

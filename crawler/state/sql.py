@@ -49,9 +49,79 @@ class StateStoreError(Exception):
     """The state store cannot be used: corrupt, not a store, or missing while exports exist."""
 
 
+# The tables, in each backend's types (`Dialect.types`); indexes apart, as SQLite adds columns
+# to older stores before it indexes them.
+TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS payloads (
+    digest    TEXT PRIMARY KEY,
+    uri       TEXT NOT NULL,
+    date      TEXT NOT NULL,
+    record_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS urls (
+    canonical_url TEXT PRIMARY KEY,
+    record_id     TEXT NOT NULL,
+    first_seen    TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS articles (
+    id            {serial} PRIMARY KEY,
+    record_id     TEXT NOT NULL UNIQUE,
+    url           TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    site          TEXT,
+    title         TEXT,
+    content_hash  TEXT NOT NULL,
+    cluster       TEXT NOT NULL,
+    duplicate_of  TEXT,
+    similarity    {real},
+    seen_at       TEXT NOT NULL,
+    run           TEXT,
+    exported      {boolean} NOT NULL DEFAULT {false},
+    evidence      {json},
+    moved_from    TEXT,
+    moved_by      TEXT
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    article {bigint} PRIMARY KEY{cascade},
+    sig     {blob} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (
+    key     {bigint} NOT NULL,
+    article {bigint} NOT NULL{cascade},
+    PRIMARY KEY (key, article)
+){without_rowid};
+CREATE TABLE IF NOT EXISTS leases (
+    name    TEXT PRIMARY KEY,
+    holder  TEXT NOT NULL,
+    expires {time} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staged (
+    record_id TEXT PRIMARY KEY,
+    host      TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    at_byte   {bigint} NOT NULL,
+    line      {blob} NOT NULL
+){without_rowid};
+"""
+INDEXES_DDL = """
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
+CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE {unexported};
+CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
+"""
+
+
 class Dialect:
     """What the shared queries need spelled per backend (these: SQLite's)."""
 
+    # Column types and table options of TABLES_DDL. An article's id is SQLite's rowid; leases
+    # expire at unix seconds; `signatures` and `bands` go with their article by `forget`.
+    types = {"serial": "INTEGER", "bigint": "INTEGER", "real": "REAL", "boolean": "INTEGER", "false": "0",
+             "json": "TEXT", "blob": "BLOB", "time": "REAL", "cascade": "", "without_rowid": " WITHOUT ROWID"}
     marker = "?"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds, as SQLite's leases hold them
     later = "((julianday('now') - 2440587.5) * 86400.0 + ?)"  # now plus a parameter's seconds
@@ -60,6 +130,12 @@ class Dialect:
 
     def sql(self, query: str) -> str:
         return query if self.marker == "?" else query.replace("?", self.marker)
+
+    def tables(self) -> str:
+        return TABLES_DDL.format(**self.types)
+
+    def indexes(self) -> str:
+        return INDEXES_DDL.format(unexported=self.unexported)
 
     def any_of(self, column: str, values: Sequence) -> tuple[str, list]:
         """`column` is one of `values`: the condition and its parameters."""

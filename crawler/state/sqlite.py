@@ -18,55 +18,6 @@ from crawler.state.sql import Dialect, Member, SqlStore, StateStoreError
 
 __all__ = ["Member", "SqliteStore", "StateStoreError"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS payloads (
-    digest    TEXT PRIMARY KEY,
-    uri       TEXT NOT NULL,
-    date      TEXT NOT NULL,
-    record_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS urls (
-    canonical_url TEXT PRIMARY KEY,
-    record_id     TEXT NOT NULL,
-    first_seen    TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS articles (
-    id            INTEGER PRIMARY KEY,
-    record_id     TEXT NOT NULL UNIQUE,
-    url           TEXT NOT NULL,
-    canonical_url TEXT NOT NULL,
-    site          TEXT,
-    title         TEXT,
-    content_hash  TEXT NOT NULL,
-    cluster       TEXT NOT NULL,
-    duplicate_of  TEXT,
-    similarity    REAL,
-    seen_at       TEXT NOT NULL,
-    run           TEXT,                       -- the run that filed it
-    exported      INTEGER NOT NULL DEFAULT 0, -- its record is in the exports
-    evidence      TEXT,                       -- JSON: what the canonical rule compares
-    moved_from    TEXT,                       -- the cluster it was in before a merge ...
-    moved_by      TEXT                        -- ... by the filing of this record
-);
-CREATE TABLE IF NOT EXISTS signatures (
-    article INTEGER PRIMARY KEY,
-    sig     BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bands (
-    key     INTEGER NOT NULL,
-    article INTEGER NOT NULL,
-    PRIMARY KEY (key, article)
-) WITHOUT ROWID;
-"""
-INDEXES = """
-CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
-CREATE INDEX IF NOT EXISTS articles_by_cluster ON articles (cluster);
-CREATE INDEX IF NOT EXISTS articles_unexported ON articles (run) WHERE exported = 0;
-"""
 # Columns added since the first stores were made: (table, column, definition for old rows).
 ADDED_COLUMNS = [
     ("articles", "run", "TEXT"),
@@ -75,23 +26,6 @@ ADDED_COLUMNS = [
     ("articles", "moved_from", "TEXT"),
     ("articles", "moved_by", "TEXT"),
 ]
-INDEXES_ADDED = """
-CREATE TABLE IF NOT EXISTS leases (
-    name    TEXT PRIMARY KEY,
-    holder  TEXT NOT NULL,
-    expires REAL NOT NULL  -- unix time
-);
-CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_by IS NOT NULL;
-CREATE TABLE IF NOT EXISTS staged (  -- export lines not yet confirmed (sql.RunLedger)
-    record_id TEXT PRIMARY KEY,
-    host      TEXT NOT NULL,
-    path      TEXT NOT NULL,
-    at_byte   INTEGER NOT NULL,
-    line      BLOB NOT NULL
-) WITHOUT ROWID;
-"""
-
-
 REBUILD = "move it aside and rebuild the store from the exports and WARCs: scrapy rebuild_state -s OUTPUT_DIR=..."
 
 
@@ -129,11 +63,11 @@ class SqliteStore(SqlStore):
         self.db.execute("PRAGMA mmap_size=1073741824")  # reads through a 1 GiB map
         self.db.execute("PRAGMA temp_store=MEMORY")
         with self.lock:
-            self.db.executescript(SCHEMA)
+            self.db.executescript(self.dialect.tables())
             for table, column, definition in ADDED_COLUMNS:
                 if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            self.db.executescript(INDEXES + INDEXES_ADDED)
+            self.db.executescript(self.dialect.indexes())
 
     @contextmanager
     def exclusive(self) -> Iterator[SqliteStore]:
