@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
 from crawler.state.sql import Dialect, SqlStore, StateStoreError
@@ -67,9 +68,14 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[PostgresStore]:
-        """A transaction (a savepoint within one already open)."""
-        with self.lock, self.db.transaction():
-            yield self
+        """A transaction, or the one already open (no savepoint: an error rolls back the whole
+        of it, as it does in SQLite; two round trips fewer per write inside `exclusive()`)."""
+        with self.lock:
+            if self.db.info.transaction_status != TransactionStatus.IDLE:
+                yield self
+                return
+            with self.db.transaction():
+                yield self
 
     def _many(self, sql: str, rows: list[Sequence]) -> None:
         if rows:

@@ -198,6 +198,12 @@ class Sql:
         return self._one(f"SELECT COUNT(*) FROM {table}")[0]
 
 
+def chunks(items: Sequence, size: int = 2000) -> Iterator[Sequence]:
+    """`items` in pieces small enough for one statement's parameters (SQLite allows 32,766)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 class Payloads(Sql):
     """Payload digests of archived responses (where a WARC revisit points)."""
 
@@ -296,8 +302,9 @@ class Articles(Sql):
             article = rows[0][0]
             self._run("INSERT INTO signatures (article, sig) VALUES (?, ?)",
                       (article, signature.astype(np.uint32).tobytes()))
-            self._many("INSERT INTO bands (key, article) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                       [(key, article) for key in band_keys])
+            if band_keys:  # one statement: PostgreSQL would take a round trip per row of executemany
+                self._run(f"INSERT INTO bands (key, article) VALUES {', '.join(['(?, ?)'] * len(band_keys))} "
+                          "ON CONFLICT DO NOTHING", [v for key in band_keys for v in (key, article)])
             return article
 
     def merge_clusters(self, absorbed: str, into: str, by: str) -> None:
@@ -318,26 +325,31 @@ class Articles(Sql):
         """Remove articles (and their fingerprints) filed by a run that died before exporting
         them, and undo the merges their filings made. The clusters touched, to elect again."""
         touched: set[str] = set()
-        if not record_ids:
-            return touched
         with self.exclusive():
-            rows = self._any("SELECT id, cluster FROM articles WHERE {}", "record_id", record_ids)
-            touched |= {cluster for _, cluster in rows}
-            ids = [article for article, _ in rows]
-            if ids:
-                for table in ("bands", "signatures"):
-                    condition, params = self.dialect.any_of("article", ids)
-                    self._run(f"DELETE FROM {table} WHERE {condition}", params)
-                condition, params = self.dialect.any_of("id", ids)
-                self._run(f"DELETE FROM articles WHERE {condition}", params)
-            for absorbed, cluster in self._any("SELECT DISTINCT moved_from, cluster FROM articles WHERE {}",
-                                               "moved_by", record_ids):
-                touched |= {absorbed, cluster}
-            condition, params = self.dialect.any_of("moved_by", record_ids)
-            self._run(f"UPDATE articles SET cluster = moved_from, moved_from = NULL, moved_by = NULL "
-                      f"WHERE {condition}", params)
-            condition, params = self.dialect.any_of("record_id", record_ids)
-            self._run(f"DELETE FROM staged WHERE {condition}", params)
+            for chunk in chunks(record_ids):
+                touched |= self._forget(chunk)
+        return touched
+
+    def _forget(self, record_ids: Sequence[str]) -> set[str]:
+        """`forget` for a chunk, inside its transaction."""
+        touched: set[str] = set()
+        rows = self._any("SELECT id, cluster FROM articles WHERE {}", "record_id", record_ids)
+        touched |= {cluster for _, cluster in rows}
+        ids = [article for article, _ in rows]
+        if ids:
+            for table in ("bands", "signatures"):
+                condition, params = self.dialect.any_of("article", ids)
+                self._run(f"DELETE FROM {table} WHERE {condition}", params)
+            condition, params = self.dialect.any_of("id", ids)
+            self._run(f"DELETE FROM articles WHERE {condition}", params)
+        for absorbed, cluster in self._any("SELECT DISTINCT moved_from, cluster FROM articles WHERE {}",
+                                           "moved_by", record_ids):
+            touched |= {absorbed, cluster}
+        condition, params = self.dialect.any_of("moved_by", record_ids)
+        self._run(f"UPDATE articles SET cluster = moved_from, moved_from = NULL, moved_by = NULL "
+                  f"WHERE {condition}", params)
+        condition, params = self.dialect.any_of("record_id", record_ids)
+        self._run(f"DELETE FROM staged WHERE {condition}", params)
         return touched
 
 
@@ -371,12 +383,14 @@ class RunLedger(Sql):
         """`mark_exported` for a batch of (record_id, canonical_url, seen_at), in one transaction."""
         if not records:
             return
-        with self._transaction():
-            self._many(f"UPDATE articles SET exported = {self.dialect.true} WHERE record_id = ?",
-                       [(rid,) for rid, _, _ in records])
-            self._many("INSERT INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?) "
-                       "ON CONFLICT DO NOTHING", [(url, rid, seen) for rid, url, seen in records])
-            self._many("DELETE FROM staged WHERE record_id = ?", [(rid,) for rid, _, _ in records])
+        with self._transaction():  # three statements a chunk, not three a record
+            for chunk in chunks(records):
+                condition, params = self.dialect.any_of("record_id", [rid for rid, _, _ in chunk])
+                self._run(f"UPDATE articles SET exported = {self.dialect.true} WHERE {condition}", params)
+                self._run(f"INSERT INTO urls (canonical_url, record_id, first_seen) VALUES "
+                          f"{', '.join(['(?, ?, ?)'] * len(chunk))} ON CONFLICT DO NOTHING",
+                          [v for rid, url, seen in chunk for v in (url, rid, seen)])
+                self._run(f"DELETE FROM staged WHERE {condition}", params)
 
     def unexported_runs(self) -> list[str]:
         return [r[0] for r in self._all(
