@@ -17,6 +17,7 @@ server), of redis-server and of PostgreSQL. `--profile DIR` runs each worker und
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -98,6 +99,7 @@ def main() -> None:
                 seconds, rss, cpu = crawl(workers, server, redis_server.url, state_url, Path(tmp), args.profile)
                 after = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
                 exported = [sum(1 for _ in open(f, "rb")) for f in Path(tmp).glob("*/articles/generic.jsonl")]
+                stats = [json.loads(f.read_text()) for f in sorted(Path(tmp).glob("*/stats/generic.json"))]
             results[workers] = pages / seconds
             server_ms, redis_ms, pg_ms = ((b - a) * 1000 / pages for a, b in zip(before, after, strict=True))
             print(f"{workers} worker(s): {seconds:.1f} s, {results[workers]:.1f} pages/s, peak RSS per worker "
@@ -105,6 +107,9 @@ def main() -> None:
             print(f"  CPU per page: workers {sum(cpu) * 1000 / pages:.1f} ms "
                   f"({', '.join(f'{c:.1f} s' for c in cpu)}), site server {server_ms:.1f} ms, "
                   f"redis {redis_ms:.1f} ms, postgresql {pg_ms:.1f} ms")
+            print("  store's exclusive transactions per worker: " + "; ".join(
+                f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
+                f"held {s.get('state/exclusive_held_seconds')} s" for s in stats))
     print(f"ratio 2 workers / 1 worker: {results[2] / results[1]:.2f} (target >= 1.7)")
 
 

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -137,6 +138,28 @@ def test_exclusive_rolls_back_on_error(store: StateStore) -> None:
     with store.exclusive():
         file(store, "kept")
     assert store.cluster_of("kept") == "kept"
+
+
+def test_exclusive_transactions_are_measured(store_url: str, store: StateStore) -> None:
+    other = open_store("unused", store_url)  # another writer, holding the others off a while
+    held = threading.Event()
+
+    def hold() -> None:
+        with other.exclusive():
+            held.set()
+            time.sleep(0.4)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    before = store.exclusion.count
+    with store.exclusive():
+        time.sleep(0.05)
+    thread.join()
+    other.close()
+    assert store.exclusion.count == before + 1
+    assert store.exclusion.waited >= 0.2 and store.exclusion.held >= 0.05
+    assert other.exclusion.held >= 0.4
 
 
 def test_a_filing_is_final_once_exported(store: StateStore) -> None:

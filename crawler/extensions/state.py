@@ -207,7 +207,9 @@ class CrawlState:
         self._renew = task.LoopingCall(self.store.hold_lease, f"run:{self.run}", self.run, self.lease_ttl)
         self._renew.start(self.lease_ttl / 3, now=False)
         self.recover(crawler)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        self.stats = crawler.stats
 
     def recover(self, crawler: Crawler) -> None:
         for run in self.store.unexported_runs():
@@ -295,6 +297,14 @@ class CrawlState:
             tail = _tails([log_path])[0]
             events = [e for e in events if json.dumps({"by": e["by"]})[1:-1].encode() not in tail]
         append_lines(log_path, events)
+
+    def spider_closed(self) -> None:
+        """How long this process waited for the store's other writers, and held them off."""
+        exclusion = getattr(self.store, "exclusion", None)
+        if exclusion is not None and self.stats is not None:
+            self.stats.set_value("state/exclusive_transactions", exclusion.count)
+            self.stats.set_value("state/exclusive_wait_seconds", round(exclusion.waited, 3))
+            self.stats.set_value("state/exclusive_held_seconds", round(exclusion.held, 3))
 
     def engine_stopped(self) -> None:
         if self._renew.running:

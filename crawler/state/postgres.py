@@ -15,7 +15,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
-from crawler.state.sql import Dialect, SqlStore, StateStoreError
+from crawler.state.sql import Dialect, Exclusion, SqlStore, StateStoreError
 
 # The advisory lock key of the store's writers: any constant the crawl's tables own alone.
 WRITERS_LOCK = 0x7A686E6577730001  # "zhnews" 1
@@ -54,6 +54,7 @@ class PostgresStore(SqlStore):
         self.where = f"postgresql://{info.host}:{info.port}/{info.dbname}"  # no password
         # One connection, used one call at a time (`scrapy shell` crosses threads).
         self.lock = threading.RLock()
+        self.exclusion = Exclusion()
         with self.lock, self.db.transaction():
             # Two processes creating the tables at once would collide in the catalog.
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
@@ -62,8 +63,9 @@ class PostgresStore(SqlStore):
     @contextmanager
     def exclusive(self) -> Iterator[PostgresStore]:
         """One transaction holding the writers' lock: no other writer decides in between."""
-        with self.lock, self.db.transaction():
+        with self.lock, self.exclusion.measure() as excluded, self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+            excluded()
             yield self
 
     @contextmanager

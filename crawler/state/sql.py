@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,28 @@ CREATE INDEX IF NOT EXISTS articles_moved_by ON articles (moved_by) WHERE moved_
 """
 
 
+@dataclass
+class Exclusion:
+    """How the store's `exclusive()` transactions went in this process: how many, the seconds
+    spent waiting for the other writers, and the seconds they were held (the others' wait)."""
+
+    count: int = 0
+    waited: float = 0.0
+    held: float = 0.0
+
+    @contextmanager
+    def measure(self) -> Iterator[Callable[[], None]]:
+        """Around one exclusive transaction: call what it yields once the others are excluded."""
+        asked = time.perf_counter()
+        taken = [asked]
+        try:
+            yield lambda: taken.__setitem__(0, time.perf_counter())
+        finally:
+            self.count += 1
+            self.waited += taken[0] - asked
+            self.held += time.perf_counter() - taken[0]
+
+
 class Dialect:
     """What the shared queries need spelled per backend (these: SQLite's)."""
 
@@ -156,6 +179,7 @@ class Sql:
     db: Any
     dialect: Dialect
     lock: threading.RLock
+    exclusion: Exclusion
 
     def _transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from crawler.state.sql import Dialect, Member, SqlStore, StateStoreError
+from crawler.state.sql import Dialect, Exclusion, Member, SqlStore, StateStoreError
 
 __all__ = ["Member", "SqliteStore", "StateStoreError"]
 
@@ -55,6 +55,7 @@ class SqliteStore(SqlStore):
         # connection may cross threads, and the lock keeps its use one at a time.
         self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
         self.lock = threading.RLock()
+        self.exclusion = Exclusion()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=120000")
@@ -77,13 +78,15 @@ class SqliteStore(SqlStore):
             if self.db.in_transaction:
                 yield self
                 return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+            with self.exclusion.measure() as excluded:
+                self.db.execute("BEGIN IMMEDIATE")
+                excluded()
+                try:
+                    yield self
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                self.db.execute("COMMIT")
 
     _transaction = exclusive  # every write transaction excludes the other writers
 
