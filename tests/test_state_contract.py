@@ -21,6 +21,7 @@ from crawler.commands.stories import write_stories
 from crawler.dedupe import Deduper
 from crawler.extensions.state import CrawlState
 from crawler.state import PostgresStore, SqliteStore, Staged, StateStore, open_store
+from crawler.state.sql import RunLedger
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -250,7 +251,7 @@ def test_a_dead_runs_exports_confirmed_where_it_wrote_them(store_url: str, store
 
 
 def test_a_dead_runs_exports_on_another_machine_are_exported_again_here(
-        store_url: str, store: StateStore, tmp_path: Path) -> None:
+        store_url: str, store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its export files are not here: every line it staged and did not mark is exported again
     into this run's own files, of the same kind and name; a line it had written there too is
     one story, once, in `scrapy stories`."""
@@ -264,10 +265,17 @@ def test_a_dead_runs_exports_on_another_machine_are_exported_again_here(
     here = tmp_path / "here"
     (here / "articles").mkdir(parents=True)
     (here / "articles" / "generic.jsonl").write_bytes(_line("mine"))
+    # The recovering process dies too, after writing the lines, before marking them: the next
+    # recovery finds them where it wrote them, and writes none twice.
+    with monkeypatch.context() as patch:
+        patch.setattr(RunLedger, "mark_exported_many", lambda *a: (_ for _ in ()).throw(SystemExit("killed")))
+        with pytest.raises(SystemExit):
+            _recover(here, store_url)
+    assert store.unexported("other-machine-4242-1") and store.lease_holder("recover:other-machine-4242-1") is None
     stats = _recover(here, store_url)
     assert _lines(here / "articles" / "generic.jsonl") == [_line("mine"), story]
     assert _lines(here / "duplicates" / "generic.jsonl") == [copy]
-    assert (stats["state/recovered_exported_again"], stats["state/recovered_unexported"]) == (2, 0)
+    assert (stats["state/recovered_confirmed"], stats["state/recovered_unexported"]) == (2, 0)
     assert store.unexported_runs() == [] and store.known_url("http://a.cn/story")
     # The dead machine had written the story's line too, and its exports are brought here.
     with open(here / "articles" / "generic.jsonl", "ab") as fh:

@@ -222,7 +222,14 @@ class CrawlState:
                         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     except BlockingIOError:
                         continue  # that run is alive
-            self.recover_run(run, crawler)
+            # One process recovers a run (N workers start at once): it reads what is pending
+            # only once it holds the run's recovery.
+            if self.store.hold_lease(f"recover:{run}", self.run, self.lease_ttl) != self.run:
+                continue
+            try:
+                self.recover_run(run, crawler)
+            finally:
+                self.store.release_lease(f"recover:{run}", self.run)
         self.remove_stale_locks()
 
     def recover_run(self, run: str, crawler: Crawler) -> None:
@@ -260,12 +267,18 @@ class CrawlState:
             where = Path(line.path)
             by_file.setdefault(self.output / where.parent.name / where.name, []).append((rid, line.line))
         done: dict[str, dict] = {}
+        host = socket.gethostname()
         for path, lines in sorted(by_file.items()):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 cut_torn_tail(path)
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
                 try:
+                    # Staged again where they now go, as the export does: if this process
+                    # dies before marking them, the next recovery finds them here.
+                    at = os.lseek(fd, 0, os.SEEK_END)
+                    for rid, line in lines:
+                        self.store.stage_export(rid, host, str(path.resolve()), at, line)
                     append_whole(fd, b"".join(line for _, line in lines))
                 finally:
                     os.close(fd)
