@@ -172,9 +172,6 @@ def test_every_page_lost_is_in_the_run_report_by_reason(first: Run) -> None:
 
 
 
-@pytest.mark.xfail(strict=False, reason="a worker thread does not free the reactor from lxml calls that hold the "
-                   "GIL (XPath over 100,000 links): gaps of 2-3 s were seen against a 1 s budget; the parse "
-                   "needs a process of its own")
 def test_a_page_of_100000_links_delays_other_requests_no_more_than_its_time_budget(first: Run) -> None:
     # Parsed in a worker thread and given up on after its budget: the crawl keeps moving. (On
     # the event loop it held every request for as long as its parse took, 3.5 s here.)
