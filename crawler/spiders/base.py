@@ -30,7 +30,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from twisted.python.failure import Failure
 
 from crawler.downloader.redirects import RedirectLoop
-from crawler.extract import Extraction, extract
+from crawler.extract import EMPTY, Extraction, extract
 from crawler.extract.mediatype import page_type
 from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
 from crawler.items import Article
@@ -219,6 +219,9 @@ class ArticleSpider(scrapy.Spider):
 
     def no_article(self, response: Response, extraction: Extraction, why: str = "no article body") -> None:
         self.crawler.stats.inc_value("article/no_body")
+        if extraction.method == EMPTY:  # nothing was read from it: said once, here
+            self.crawler.stats.inc_value("article/empty_page")
+            why = "an empty page, no article body"
         self.logger.warning("%s found on %s (%s, %d bytes)", why, response.url,
                             extraction.method, len(response.body))
 
