@@ -58,8 +58,9 @@ CHUNKED = (STORIES[4][0], [f"{i}. {p}" for i in range(1, 21) for p in STORIES[4]
 CUT, GBK_FOOTER, INVALID = STORIES[5], STORIES[6], STORIES[7]
 BUSY = {"/news/busy-503.html": STORIES[8], "/news/busy-429.html": STORIES[9]}
 CUT_AT = (5, 25, 45)  # characters of the second paragraph cut to their first byte
-STALLED, HUGE, DEEP = STORIES[11], STORIES[12], STORIES[13]
+STALLED, HUGE = STORIES[11], STORIES[12]
 DEPTHS = (300, 1000, 3000)
+DEEP = {n: STORIES[i] for i, n in enumerate(DEPTHS)}  # stories of their own: no copies filed
 # Not on the main index: served from /faults.html.
 FAULT_PAGES = ("/news/truncated.html", "/news/stalled.html", "/news/empty.html", "/news/blank.html",
                "/news/huge.html", *(f"/news/deep-{n}.html" for n in DEPTHS))
@@ -211,7 +212,7 @@ class HostileServer:
                 respond(body)
                 return
             head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
-            send(head.encode() + body[:2000])
+            send(head.encode() + body[:len(body) // 2])
             conn.wfile.flush()
             time.sleep(self.stall)  # longer than the crawl's DOWNLOAD_TIMEOUT
         elif path in ("/news/empty.html", "/news/blank.html"):
@@ -220,7 +221,7 @@ class HostileServer:
             respond(article(HUGE[0], HUGE[1] * 400).encode("utf-8"))
         elif path.startswith("/news/deep-"):
             depth = int(path.rsplit("-", 1)[1].split(".")[0])
-            respond(nested(*DEEP, depth).encode("utf-8"))
+            respond(nested(*DEEP[depth], depth).encode("utf-8"))
         elif path in NORMAL:
             respond(article(*NORMAL[path]).encode("utf-8"))
         elif path == "/news/truncated.html":

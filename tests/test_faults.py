@@ -17,7 +17,19 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, read_jsonl, run_scrapy, site_config
-from hostile_server import CUT, CUT_AT, GBK_FOOTER, INVALID, NORMAL, TRUNCATED, HostileServer
+from hostile_server import (
+    CUT,
+    CUT_AT,
+    DEEP,
+    DEPTHS,
+    GBK_FOOTER,
+    INVALID,
+    NORMAL,
+    STALLED,
+    TRUNCATED,
+    HostileServer,
+    article,
+)
 from test_archive import records, warcio_check
 from test_crawlall import crawlall
 from test_crawlall import exported as exported_all
@@ -45,11 +57,11 @@ class Run:
         return next((r for r in self.items if r["url"] == BASE + path), None)
 
 
-def crawl_hostile(server: HostileServer, out: Path, *extra: str) -> Run:
+def crawl_hostile(server: HostileServer, out: Path, *extra: str, start: str = "/") -> Run:
     before = len(exported(out))
     already = len(server.seen())
     reports = set((out / "reports" / "generic").glob("*.json"))
-    result = run_scrapy("crawl", "generic", "-a", f"start_url={BASE}/", "-a", "allow=/news/", "-a", "depth=1",
+    result = run_scrapy("crawl", "generic", "-a", f"start_url={BASE}{start}", "-a", "allow=/news/", "-a", "depth=1",
                         "-s", "FIXTURE_HOSTS=hostile.example", "-s", f"FIXTURE_SERVER={server.address}",
                         "-s", f"OUTPUT_DIR={out}", *FAST, *extra)
     stats_path = out / "stats" / "generic.json"
@@ -183,6 +195,99 @@ def test_a_page_of_100000_links_delays_other_requests_no_more_than_its_time_budg
     arrivals = [r.at for r in first.seen if links[0] <= r.at <= busy_until]
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     assert gaps and max(gaps) < BUDGET + 1.0, max(gaps)
+
+
+def test_page_worker_processes_are_replaced_when_killed_and_gone_after_the_crawl(first: Run) -> None:
+    started = [int(pid) for pid in re.findall(r"page worker process (\d+) started", first.stderr)]
+    # One for the crawl, one in place of the worker killed over the links page's budget.
+    assert len(started) == 2, first.stderr[-3000:]
+    assert re.search(rf"parse_timeout .*worker process {started[0]} killed", first.stderr)
+    assert f"page worker processes stopped: {started[1]}" in first.stderr
+    assert not [pid for pid in started if _running(pid)], "a worker process outlived the crawl"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+# Failures mid-body, empty, huge and deeply nested pages: a server of their own (it heals).
+CUT_SHORT = ["-s", "DOWNLOAD_FAIL_ON_DATALOSS=True", "-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_ENABLED=False",
+             "-s", "MAX_ARTICLE_BYTES=100000"]
+
+
+@pytest.fixture(scope="module")
+def faults_server() -> HostileServer:
+    with HostileServer(links=10) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cut(faults_server: HostileServer, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return crawl_hostile(faults_server, tmp_path_factory.mktemp("cut"), *CUT_SHORT, start="/faults.html")
+
+
+@pytest.fixture(scope="module")
+def cut_healed(cut: Run, faults_server: HostileServer) -> Run:
+    faults_server.heal()
+    return crawl_hostile(faults_server, cut.out, *CUT_SHORT, start="/faults.html")
+
+
+def test_a_download_failed_mid_body_is_archived_truncated_counted_and_fetched_again(cut: Run, cut_healed: Run) -> None:
+    assert cut.returncode == 0, cut.stderr[-3000:]
+    # A reset mid-body (with DOWNLOAD_FAIL_ON_DATALOSS) and a timeout after the head: the
+    # download fails, counted by kind, and what arrived is archived, marked truncated.
+    assert cut.stats["errors/data_loss"] == 1 and cut.stats["errors/timeout"] == 1
+    assert cut.report["errors"]["data_loss"] == 1 and cut.report["errors"]["timeout"] == 1
+    half = len(article(*STALLED).encode("utf-8")) // 2
+    for path, reason, size in (("/news/truncated.html", "disconnect", 1800), ("/news/stalled.html", "time", half)):
+        assert cut.item(path) is None
+        responses = [r for r in records(cut.out) if r["uri"] == BASE + path and r["type"] == "response"]
+        # This run's, cut short, and the healed run's, whole.
+        assert [r["headers"].get("WARC-Truncated") for r in responses] == [reason, None], path
+        assert len(responses[0]["content"]) == size and responses[0]["headers"].get("WARC-Payload-Digest")
+    assert cut.stats["warc/truncated"] == 2
+    warcs = sorted(str(p) for p in (cut.out / "warc").glob("*.warc.gz"))
+    check = subprocess.run([sys.executable, "-m", "crawler.archive.check", *warcs], cwd=REPO,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    # Not known as archived: fetched again by the next run and, the server healed, exported whole.
+    assert cut_healed.returncode == 0, cut_healed.stderr[-3000:]
+    for path, story in (("/news/truncated.html", TRUNCATED), ("/news/stalled.html", STALLED)):
+        assert len(cut_healed.arrivals(path)) == 1, path
+        whole = cut_healed.item(path)
+        assert whole is not None, (path, [r["url"] for r in cut_healed.items])
+        assert whole["body"].splitlines() == text_of(story[1])
+    assert not cut_healed.stats.get("warc/truncated")
+
+
+def test_an_empty_page_is_counted_and_logged_once_without_an_error_line(cut: Run) -> None:
+    assert cut.stats["article/empty_page"] == 2
+    assert cut.stats["article/no_body"] == 2
+    for path in ("/news/empty.html", "/news/blank.html"):
+        assert cut.item(path) is None
+        said = [ln for ln in cut.stderr.splitlines() if BASE + path in ln and "WARNING" in ln]
+        assert len(said) == 1 and "empty page" in said[0], said
+    assert not [ln for ln in cut.stderr.splitlines() if " ERROR: " in ln or "Traceback" in ln]
+
+
+def test_articles_nested_hundreds_and_thousands_deep_are_extracted(cut: Run) -> None:
+    for depth in DEPTHS:
+        item = cut.item(f"/news/deep-{depth}.html")
+        assert item is not None, depth
+        title, paragraphs = DEEP[depth]
+        assert item["title"] == title and item["body"].splitlines() == text_of(paragraphs), depth
+
+
+def test_an_article_page_over_max_article_bytes_is_archived_not_parsed(cut: Run) -> None:
+    assert cut.item("/news/huge.html") is None
+    assert cut.stats["errors/too_large_to_parse"] == 1 and cut.report["errors"]["too_large_to_parse"] == 1
+    assert re.search(r"giving up on http://hostile.example/news/huge.html: too_large_to_parse \(\d+ bytes", cut.stderr)
+    archived = [r for r in records(cut.out) if r["uri"] == BASE + "/news/huge.html" and r["type"] == "response"]
+    assert archived and len(archived[0]["content"]) > 100000 and "WARC-Truncated" not in archived[0]["headers"]
 
 
 @contextmanager

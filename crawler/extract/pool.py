@@ -21,6 +21,7 @@ import contextlib
 import importlib
 import logging
 import os
+import pickle
 import queue
 import signal
 import socket
@@ -179,19 +180,20 @@ class ProcessPool:
     def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """fn(*args) in a worker process, within `timeout` seconds of the worker taking it.
         Raises TaskTimeout, WorkerCrashed or TaskFailed; `fn` and `args` must pickle."""
+        try:
+            task = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # pickling raises several kinds
+            raise TaskFailed(f"the work does not pickle: {error!r}") from error
         worker = self._take()
         try:
             worker.wait_ready()
-            worker.conn.send((fn, args))
+            worker.conn.send_bytes(task)
         except WorkerCrashed:
             self._replace(worker)
             raise
-        except (EOFError, OSError) as error:
+        except OSError as error:
             self._replace(worker)
             raise WorkerCrashed(f"worker process {worker.pid} is gone: {error}") from None
-        except Exception:  # the task does not pickle: nothing was sent
-            self._idle.put(worker)
-            raise
         if not worker.conn.poll(timeout):
             self._replace(worker)
             raise TaskTimeout(f"over {timeout:g} s; worker process {worker.pid} killed")
