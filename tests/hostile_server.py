@@ -200,6 +200,18 @@ class HostileServer:
                     "Connection: close", *(f"{k}: {v}" for k, v in headers)]
             send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
+        def cut_short(story: tuple[str, list[str]], keep: int | None) -> bool:
+            """The story's page, whole once healed; else its head and its first `keep` bytes
+            (half by default), the connection left to the caller. Whether it was cut."""
+            body = article(*story).encode("utf-8")
+            if self.healed:
+                respond(body)
+                return False
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
+            send(head.encode() + body[:len(body) // 2 if keep is None else keep])
+            conn.wfile.flush()
+            return True
+
         if path == "/robots.txt":
             respond(b"User-agent: *\nAllow: /\n", "text/plain")
         elif path == "/":
@@ -207,14 +219,8 @@ class HostileServer:
         elif path == "/faults.html":
             respond(self.faults())
         elif path == "/news/stalled.html":
-            body = article(*STALLED).encode("utf-8")
-            if self.healed:
-                respond(body)
-                return
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
-            send(head.encode() + body[:len(body) // 2])
-            conn.wfile.flush()
-            time.sleep(self.stall)  # longer than the crawl's DOWNLOAD_TIMEOUT
+            if cut_short(STALLED, None):
+                time.sleep(self.stall)  # longer than the crawl's DOWNLOAD_TIMEOUT
         elif path in ("/news/empty.html", "/news/blank.html"):
             respond(b"" if "empty" in path else b"  \r\n\t \n  \n")
         elif path == "/news/huge.html":
@@ -225,15 +231,9 @@ class HostileServer:
         elif path in NORMAL:
             respond(article(*NORMAL[path]).encode("utf-8"))
         elif path == "/news/truncated.html":
-            body = article(*TRUNCATED).encode("utf-8")
-            if self.healed:
-                respond(body)
-                return
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
-            send(head.encode() + body[:1800])
-            conn.wfile.flush()
-            # A reset, not a clean close: SO_LINGER 0 sends RST.
-            conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if cut_short(TRUNCATED, 1800):
+                # A reset, not a clean close: SO_LINGER 0 sends RST.
+                conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif path == "/news/chunked.html":
             body = article(*CHUNKED).encode("utf-8")
             head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"

@@ -33,6 +33,7 @@ from hostile_server import (
 from test_archive import records, warcio_check
 from test_crawlall import crawlall
 from test_crawlall import exported as exported_all
+from test_pool import alive
 
 BUDGET = 1.0  # PARSE_TIME_BUDGET of the hostile crawls, seconds
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_MAXSIZE=8000000",
@@ -203,15 +204,7 @@ def test_page_worker_processes_are_replaced_when_killed_and_gone_after_the_crawl
     assert len(started) == 2, first.stderr[-3000:]
     assert re.search(rf"parse_timeout .*worker process {started[0]} killed", first.stderr)
     assert f"page worker processes stopped: {started[1]}" in first.stderr
-    assert not [pid for pid in started if _running(pid)], "a worker process outlived the crawl"
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
+    assert not [pid for pid in started if alive(pid)], "a worker process outlived the crawl"
 
 
 # Failures mid-body, empty, huge and deeply nested pages: a server of their own (it heals).
