@@ -454,3 +454,31 @@ def test_links_per_page_are_capped_and_counted(hostile: HostileServer, tmp_path:
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stats["links/capped_pages"] >= 1 and run.stats["links/dropped"] > 0
     assert "following the first 20 (MAX_LINKS_PER_PAGE)" in run.stderr
+
+
+def test_a_page_worker_killed_mid_page_loses_only_that_page(tmp_path: Path) -> None:
+    """As the kernel's OOM killer would: the page is given up on with the reason, the pool
+    starts another worker, the crawl goes on and ends well."""
+    with HostileServer() as server:
+        command = [sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"start_url={BASE}/", "-a", "allow=/news/",
+                   "-a", "depth=1", "-s", "FIXTURE_HOSTS=hostile.example", "-s", f"FIXTURE_SERVER={server.address}",
+                   "-s", f"OUTPUT_DIR={tmp_path}", *FAST, "-s", "PARSE_TIME_BUDGET=120"]
+        proc = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            started = re.search(r"page worker process (\d+) started", line)
+            if started:
+                os.kill(int(started.group(1)), signal.SIGKILL)  # the one the links page waits for
+                break
+        lines += proc.stderr.readlines()
+        assert proc.wait(timeout=180) == 0, "".join(lines[-40:])
+    log = "".join(lines)
+    stats = json.loads((tmp_path / "stats" / "generic.json").read_text("utf-8"))
+    assert stats["errors/parse_crashed"] == 1 and "errors/parse_timeout" not in stats
+    assert re.search(r"giving up on http://hostile.example/links.html: parse_crashed \(worker process \d+ "
+                     r"(died while starting: )?killed by SIGKILL", log), log[-3000:]
+    assert {r["url"] for r in exported(tmp_path)} >= {BASE + path for path in NORMAL}
+    workers = [int(pid) for pid in re.findall(r"page worker process (\d+) started", log)]
+    assert len(workers) == 2 and not [pid for pid in workers if alive(pid)]
