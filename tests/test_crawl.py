@@ -67,7 +67,7 @@ def test_a_bad_day_on_a_site(server, tmp_path) -> None:
     bad = {
         "/info/1061/9000001.htm": {"status": 404},
         "/info/1061/9000002.htm": {"status": 500},
-        "/info/1061/9000003.htm": {"delay": 4.0, "body": "<html><body>slow</body></html>"},
+        "/info/1061/9000003.htm": {"delay": 8.0, "body": "<html><body>slow</body></html>"},
         "/info/1061/9000004.htm": {"body": ""},
         "/info/1061/9000005.htm": {"body": "<html><body><div class='nav'><a href='/'>首頁</a></div></body></html>"},
         "/system/9000006.htm": {"body": "<html><body>disallowed</body></html>"},
@@ -87,7 +87,7 @@ def test_a_bad_day_on_a_site(server, tmp_path) -> None:
     server.add_route(host, "/info/1061/9000007.htm", body="<html><body>never fetched</body></html>")
 
     result = run_scrapy("crawl", "danfeng", "-s", f"FIXTURE_SERVER={server.address}",
-                        "-s", f"OUTPUT_DIR={tmp_path}", "-s", "DOWNLOAD_TIMEOUT=1",
+                        "-s", f"OUTPUT_DIR={tmp_path}", "-s", "DOWNLOAD_TIMEOUT=3",
                         "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
     assert result.returncode == 0, result.stderr[-3000:]
     out = CrawlOutput(tmp_path, result)
