@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl, run_scrapy
+from conftest import REPO, read_jsonl, run_scrapy
 from hostile_server import STORIES, article, nested
 
 from crawler.extract import extract
@@ -129,3 +131,28 @@ def test_an_unknown_parse_pages_value_is_refused(server, tmp_path: Path) -> None
     result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
                         "-s", "PARSE_PAGES=some")
     assert result.returncode != 0 and "PARSE_PAGES='some': one of heavy, all" in result.stderr
+
+
+HOLDER = """
+import sys, threading, time
+from crawler.extract.pool import ProcessPool
+pool = ProcessPool(1)
+threading.Thread(target=pool.run, args=(time.sleep, 600), kwargs={"timeout": 900}, daemon=True).start()
+while not pool.started:
+    time.sleep(0.05)
+print(pool.started[0], flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_busy_with_a_page_leaves_when_its_crawl_is_killed() -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    worker = int(holder.stdout.readline())
+    time.sleep(2.0)  # started and busy
+    assert alive(worker)
+    holder.kill()
+    holder.wait()
+    deadline = time.monotonic() + 10
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker), "a worker outlived its crawl"

@@ -3,9 +3,9 @@ time budget. Pure: no Scrapy, no Twisted.
 
 A thread does not free a crawl's event loop from lxml calls that hold the GIL; a process does.
 Workers are started once (spawned: fresh interpreters, so no reactor state is forked) and
-reused. A task over its
-budget has its worker killed and replaced, so no runaway parse keeps a core busy; a worker that
-dies (the kernel's OOM killer, a crash in C code) fails its task with the reason and is replaced.
+reused. A task over its budget has its worker killed and replaced, so no runaway parse keeps a
+core busy; a worker that dies (the kernel's OOM killer, a crash in C code) fails its task with
+the reason and is replaced; a worker whose crawl was killed leaves too.
 `run` blocks its caller: an event loop calls it from a thread, which waits on a pipe with the
 GIL released.
 
