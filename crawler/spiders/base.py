@@ -54,8 +54,10 @@ _KINDS = (
 # Requests Scrapy's middlewares give up on, known by their messages (they share IgnoreRequest).
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
 PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_PAGES)
-# What the worker processes import before they take pages (the spider's own module too).
-_PRELOAD = ("crawler.extract", "crawler.spiders.links")
+# What the worker processes import before they take pages: the modules of the work sent.
+_PRELOAD = ("crawler.extract", "crawler.spiders.links", "crawler.spiders.generic")
+# The page worker pools of this process, by size, with the spiders using each (by id).
+_POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}
 
 
 
@@ -63,7 +65,6 @@ class ArticleSpider(scrapy.Spider):
     """Shared by the site spiders and `generic`: article pages to items, failures counted."""
 
     site: Site | None = None
-    _page_pool: ProcessPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -175,15 +176,21 @@ class ArticleSpider(scrapy.Spider):
 
     @property
     def page_pool(self) -> ProcessPool:
-        """The worker processes, made on first use and stopped when the spider closes."""
-        if self._page_pool is None:
-            self._page_pool = ProcessPool(self.settings.getint("PARSE_PROCESSES"),
-                                          preload=(*_PRELOAD, type(self).__module__))
-        return self._page_pool
+        """The worker processes, made on first use and stopped when the last spider using them
+        closes: one pool in a process, for every spider in it (`crawlall` runs them all)."""
+        size = self.settings.getint("PARSE_PROCESSES")
+        if size not in _POOLS:
+            _POOLS[size] = (ProcessPool(size, preload=_PRELOAD), set())
+        pool, users = _POOLS[size]
+        users.add(id(self))
+        return pool
 
     def stop_page_pool(self) -> None:
-        if self._page_pool is not None:
-            self._page_pool.close()
+        for size, (pool, users) in list(_POOLS.items()):
+            users.discard(id(self))
+            if not users:
+                pool.close()
+                del _POOLS[size]
 
     async def page_links(self, response: Response, links: SiteLinks) -> list[Link]:
         """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
