@@ -456,6 +456,15 @@ def test_links_per_page_are_capped_and_counted(hostile: HostileServer, tmp_path:
     assert "following the first 20 (MAX_LINKS_PER_PAGE)" in run.stderr
 
 
+def test_a_body_over_download_maxsize_is_archived_cut_short_and_counted(faults_server: HostileServer,
+                                                                        tmp_path: Path) -> None:
+    run = crawl_hostile(faults_server, tmp_path, *CUT_SHORT, "-s", "DOWNLOAD_MAXSIZE=100000", start="/faults.html")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stats["errors/too_large"] == 1 and run.item("/news/huge.html") is None
+    archived = [r for r in records(tmp_path) if r["uri"] == BASE + "/news/huge.html" and r["type"] == "response"]
+    assert len(archived) == 1 and archived[0]["headers"].get("WARC-Truncated") == "length"
+
+
 def test_a_page_worker_killed_mid_page_loses_only_that_page(tmp_path: Path) -> None:
     """As the kernel's OOM killer would: the page is given up on with the reason, the pool
     starts another worker, the crawl goes on and ends well."""

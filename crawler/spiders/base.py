@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -50,6 +51,7 @@ _KINDS = (
     ((DownloadConnectionRefusedError,), "connection_refused"),
     ((ResponseDataLossError,), "data_loss"),
     ((DownloadFailedError,), "download_failed"),
+    ((DownloadCancelledError,), "too_large"),  # its Content-Length, or its body so far, over DOWNLOAD_MAXSIZE
 )
 # Requests Scrapy's middlewares give up on, known by their messages (they share IgnoreRequest).
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
