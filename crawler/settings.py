@@ -86,6 +86,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.retry.RetryAfterMiddleware": 550,
     # Sees a redirect before RedirectMiddleware (600) follows it: a loop is counted, not dropped.
     "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
+    # With REDIS_URL: each request waits for its host's turn, shared by every worker
+    # (crawler.downloader.polite); after robots.txt, so a Crawl-delay is known.
+    "crawler.downloader.polite.SharedPolitenessMiddleware": 940,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }
@@ -135,6 +138,14 @@ REDIS_URL = ""
 RUN_GROUP = ""
 RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
 FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
+# `scrapy crawl SPIDER -s WORKERS=N` (or `crawlall --workers N`) runs N processes of the crawl on
+# this machine, one run group on the shared frontier (REDIS_URL required); WORKER_OF is set by
+# that command for its workers (they report their share of the run as a part).
+WORKERS = 1
+WORKER_OF = ""
+# With REDIS_URL, every worker's requests to a host take turns in Redis: CONCURRENT_REQUESTS_PER_DOMAIN
+# and DOWNLOAD_DELAY (or a larger robots.txt Crawl-delay) hold for all of them together.
+POLITENESS_SHARED = True
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

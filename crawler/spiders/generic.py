@@ -39,6 +39,7 @@ from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
 from crawler.discover.feeds import feed_entries, is_feed_link
 from crawler.discover.patterns import PatternLearner, site_declaration
+from crawler.durable import write_atomic
 from crawler.extract.kind import ARTICLE, LISTING, NO_BODY, Verdict, judge
 from crawler.sites import host_aliases
 from crawler.spiders.base import ArticleSpider
@@ -310,7 +311,7 @@ class GenericSpider(ArticleSpider):
         folder = Path(self.settings.get("OUTPUT_DIR", "output")) / "sites"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.py"
-        path.write_text(text, "utf-8")
+        write_atomic(path, text)  # workers of one crawl sharing OUTPUT_DIR: whole files only
         self.logger.info("site declaration learned from this crawl, in %s:\n%s", path, text)
 
 
