@@ -28,7 +28,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Extraction and link extraction of pages over PARSE_HEAVY_BYTES run in PARSE_PROCESSES worker
-# processes (started on first use, reused, stopped with the spider), within PARSE_TIME_BUDGET
+# processes (started on first use, reused, shared by the spiders of a process), within PARSE_TIME_BUDGET
 # seconds (a page taking longer is given up on and its worker replaced); smaller ones on the
 # spot, in arrival order (a reproducible filing order). PARSE_PAGES = "all" sends every page to
 # the workers (uses the other cores; pages are then filed in the order they finish);
