@@ -27,15 +27,24 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Extraction and link extraction of pages over PARSE_THREAD_BYTES run in worker threads, within
-# PARSE_TIME_BUDGET seconds (a page taking longer is given up on); smaller ones on the spot.
-PARSE_THREAD_BYTES = 256 * 1024
+# Extraction and link extraction of pages over PARSE_HEAVY_BYTES run in PARSE_PROCESSES worker
+# processes (started on first use, reused, shared by the spiders of a process), within PARSE_TIME_BUDGET
+# seconds (a page taking longer is given up on and its worker replaced); smaller ones on the
+# spot, in arrival order (a reproducible filing order). PARSE_PAGES = "all" sends every page to
+# the workers (uses the other cores; pages are then filed in the order they finish);
+# PARSE_PROCESSES = 0 reads every page on the spot.
+PARSE_PROCESSES = 1
+PARSE_PAGES = "heavy"  # "heavy" (over PARSE_HEAVY_BYTES) or "all"
+PARSE_HEAVY_BYTES = 256 * 1024
 PARSE_TIME_BUDGET = 10.0  # seconds
 MAX_LINKS_PER_PAGE = 10000  # links followed from one page (more are counted, links/dropped)
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024  # article pages larger than this are archived, not parsed
 RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a longer one given up on
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# Scrapy stops fetching while the responses in its spider's hands pass this size (5 MB by
+# default): one heavy page, read in a worker process, would stall the whole crawl.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep truncated bodies; extraction decides, the stats count them
 COOKIES_ENABLED = False

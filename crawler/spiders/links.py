@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.linkextractors import LinkExtractor
 
@@ -33,3 +33,13 @@ class SiteLinks:
 
     def extract_links(self, response: Response) -> list[Link]:
         return [link for link in self.extractor.extract_links(response) if self.owns(link.url)]
+
+
+def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]]:
+    """What a worker process needs to rebuild a page (a Response does not pickle)."""
+    return response.body, response.url, response.encoding, type(response)
+
+
+def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks) -> list[Link]:
+    """The links of a page rebuilt from `page_of`: work for a worker process."""
+    return links.extract_links(kind(url, body=body, encoding=encoding))
