@@ -7,12 +7,19 @@ in a portal's furniture) is served by the fixture server; a private redis-server
 (tests/servers.py) hold the frontier and the state store; `scrapy crawl generic` crawls it with
 1 worker, then with 2 (fresh queue and store each time). Prints pages per second for each, their
 ratio and each worker's peak RSS. Local server, no politeness delays: this measures the crawler.
+
+With 2 cores, whatever the server, Redis and PostgreSQL spend per page is taken from the second
+worker: each run also prints the CPU time per page of the workers, of this process (the site's
+server), of redis-server and of PostgreSQL. `--profile DIR` runs each worker under cProfile
+(DIR/<workers>-<n>.prof).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,8 +38,16 @@ from crawler.testing.newssite import news_site  # noqa: E402
 HOST = "www.bench-workers.example"
 
 
-def crawl(workers: int, server: FixtureServer, redis_url: str, state_url: str, out: Path) -> tuple[float, list[int]]:
-    """Seconds from start to the last worker's exit, and each worker's peak RSS (KiB)."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """A process's CPU time so far (with its reaped children's: PostgreSQL's ended backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def crawl(workers: int, server: FixtureServer, redis_url: str, state_url: str, out: Path,
+          profile: Path | None = None) -> tuple[float, list[int], list[float]]:
+    """Seconds from start to the last worker's exit, each worker's peak RSS (KiB) and CPU seconds."""
     procs = []
     start = time.monotonic()
     for n in range(workers):
@@ -41,23 +56,33 @@ def crawl(workers: int, server: FixtureServer, redis_url: str, state_url: str, o
                 "-s", f"OUTPUT_DIR={out / str(n)}", "-s", f"REDIS_URL={redis_url}", "-s", f"STATE_URL={state_url}", "-s", f"RUN_GROUP=bench-{workers}",
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=16",
                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "PROGRESS_INTERVAL=0", "-s", "LOG_LEVEL=WARNING"]
-        procs.append(subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=REPO,
+        python = [sys.executable, *(["-m", "cProfile", "-o", str(profile / f"{workers}-{n}.prof")] if profile else [])]
+        procs.append(subprocess.Popen([*python, "-m", "scrapy", *args], cwd=REPO,
                                       stdout=subprocess.DEVNULL, stderr=open(out / f"log-{n}.txt", "w")))
-    rss = []
+    rss, cpu = [], []
     for proc in procs:
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         rss.append(usage.ru_maxrss)
+        cpu.append(usage.ru_utime + usage.ru_stime)
         if proc.returncode:
             sys.exit(f"worker failed ({proc.returncode}): see {out}/log-*.txt")
-    return time.monotonic() - start, rss
+    return time.monotonic() - start, rss, cpu
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--paragraphs", type=int, default=60)
+    parser.add_argument("--profile", type=Path, help="run each worker under cProfile, its stats in this folder")
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     routes = news_site(HOST, args.articles, paragraphs=args.paragraphs)
     sizes = [len(body.encode()) for target, body in routes.items() if target.startswith("/content/")]
     pages = len(routes) - 1  # robots.txt aside
@@ -66,13 +91,25 @@ def main() -> None:
     with FixtureServer() as server, RedisServer() as redis_server, PostgresServer() as postgres:
         for target, body in routes.items():
             server.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")])
+        postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
         for workers in (1, 2):
             with tempfile.TemporaryDirectory() as tmp:
-                seconds, rss = crawl(workers, server, redis_server.url, postgres.database(), Path(tmp))
+                state_url = postgres.database()
+                before = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
+                seconds, rss, cpu = crawl(workers, server, redis_server.url, state_url, Path(tmp), args.profile)
+                after = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
                 exported = [sum(1 for _ in open(f, "rb")) for f in Path(tmp).glob("*/articles/generic.jsonl")]
+                stats = [json.loads(f.read_text()) for f in sorted(Path(tmp).glob("*/stats/generic.json"))]
             results[workers] = pages / seconds
+            server_ms, redis_ms, pg_ms = ((b - a) * 1000 / pages for a, b in zip(before, after, strict=True))
             print(f"{workers} worker(s): {seconds:.1f} s, {results[workers]:.1f} pages/s, peak RSS per worker "
                   + ", ".join(f"{r / 1024:.0f} MiB" for r in rss) + f"; articles exported per worker {exported}")
+            print(f"  CPU per page: workers {sum(cpu) * 1000 / pages:.1f} ms "
+                  f"({', '.join(f'{c:.1f} s' for c in cpu)}), site server {server_ms:.1f} ms, "
+                  f"redis {redis_ms:.1f} ms, postgresql {pg_ms:.1f} ms")
+            print("  store's exclusive transactions per worker: " + "; ".join(
+                f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
+                f"held {s.get('state/exclusive_held_seconds')} s" for s in stats))
     print(f"ratio 2 workers / 1 worker: {results[2] / results[1]:.2f} (target >= 1.7)")
 
 

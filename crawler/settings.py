@@ -30,15 +30,24 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Extraction and link extraction of pages over PARSE_THREAD_BYTES run in worker threads, within
-# PARSE_TIME_BUDGET seconds (a page taking longer is given up on); smaller ones on the spot.
-PARSE_THREAD_BYTES = 256 * 1024
+# Extraction and link extraction of pages over PARSE_HEAVY_BYTES run in PARSE_PROCESSES worker
+# processes (started on first use, reused, shared by the spiders of a process), within PARSE_TIME_BUDGET
+# seconds (a page taking longer is given up on and its worker replaced); smaller ones on the
+# spot, in arrival order (a reproducible filing order). PARSE_PAGES = "all" sends every page to
+# the workers (uses the other cores; pages are then filed in the order they finish);
+# PARSE_PROCESSES = 0 reads every page on the spot.
+PARSE_PROCESSES = 1
+PARSE_PAGES = "heavy"  # "heavy" (over PARSE_HEAVY_BYTES) or "all"
+PARSE_HEAVY_BYTES = 256 * 1024
 PARSE_TIME_BUDGET = 10.0  # seconds
 MAX_LINKS_PER_PAGE = 10000  # links followed from one page (more are counted, links/dropped)
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024  # article pages larger than this are archived, not parsed
 RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a longer one given up on
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# Scrapy stops fetching while the responses in its spider's hands pass this size (5 MB by
+# default): one heavy page, read in a worker process, would stall the whole crawl.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep truncated bodies; extraction decides, the stats count them
 COOKIES_ENABLED = False
@@ -80,6 +89,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.retry.RetryAfterMiddleware": 550,
     # Sees a redirect before RedirectMiddleware (600) follows it: a loop is counted, not dropped.
     "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
+    # With REDIS_URL: each request waits for its host's turn, shared by every worker
+    # (crawler.downloader.polite); after robots.txt, so a Crawl-delay is known.
+    "crawler.downloader.polite.SharedPolitenessMiddleware": 940,
     # Closest to the downloader: sees responses before decompression and redirects.
     "crawler.downloader.warc.WarcCaptureMiddleware": 950,
 }
@@ -129,6 +141,15 @@ REDIS_URL = ""
 RUN_GROUP = ""
 RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
 FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
+FRONTIER_IDLE_POLL = 0.2  # seconds between looks at the shared queue while this worker has nothing
+# `scrapy crawl SPIDER -s WORKERS=N` (or `crawlall --workers N`) runs N processes of the crawl on
+# this machine, one run group on the shared frontier (REDIS_URL required); WORKER_OF is set by
+# that command for its workers (they report their share of the run as a part).
+WORKERS = 1
+WORKER_OF = ""
+# With REDIS_URL, every worker's requests to a host take turns in Redis: CONCURRENT_REQUESTS_PER_DOMAIN
+# and DOWNLOAD_DELAY (or a larger robots.txt Crawl-delay) hold for all of them together.
+POLITENESS_SHARED = True
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

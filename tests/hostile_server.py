@@ -58,6 +58,18 @@ CHUNKED = (STORIES[4][0], [f"{i}. {p}" for i in range(1, 21) for p in STORIES[4]
 CUT, GBK_FOOTER, INVALID = STORIES[5], STORIES[6], STORIES[7]
 BUSY = {"/news/busy-503.html": STORIES[8], "/news/busy-429.html": STORIES[9]}
 CUT_AT = (5, 25, 45)  # characters of the second paragraph cut to their first byte
+STALLED, HUGE = STORIES[11], STORIES[12]
+DEPTHS = (300, 1000, 3000)
+DEEP = {n: STORIES[i] for i, n in enumerate(DEPTHS)}  # stories of their own: no copies filed
+# Not on the main index: served from /faults.html.
+FAULT_PAGES = ("/news/truncated.html", "/news/stalled.html", "/news/empty.html", "/news/blank.html",
+               "/news/huge.html", *(f"/news/deep-{n}.html" for n in DEPTHS))
+
+
+def nested(title: str, paragraphs: list[str], depth: int) -> str:
+    """The article inside `depth` nested <div>s (libxml2 stops at 256 levels by default)."""
+    page = article(title, paragraphs)
+    return page.replace("<article>", "<div>" * depth + "<article>").replace("</article>", "</article>" + "</div>" * depth)
 
 
 def _utf8_with_cut_chars() -> bytes:
@@ -109,8 +121,9 @@ class HostileServer:
 
     SLOW_PAGES = 100  # /slow/N.html: small pages answered after slow_delay, to keep the crawl busy
 
-    def __init__(self, links: int = 100_000, slow_delay: float = 0.1) -> None:
+    def __init__(self, links: int = 100_000, slow_delay: float = 0.1, stall: float = 4.0) -> None:
         self.healed = False
+        self.stall = stall
         self.requests: list[Seen] = []
         self.hits: dict[str, int] = {}
         self.slow_delay = slow_delay
@@ -141,6 +154,12 @@ class HostileServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def faults(self) -> bytes:
+        """An index of the pages other than the main one's: failures mid-body, empty and huge
+        pages, deep nesting."""
+        items = "".join(f'<li><a href="{u}">{u}</a></li>' for u in FAULT_PAGES)
+        return f'<html><head><meta charset="utf-8"><title>故障</title></head><body><ul>{items}</ul></body></html>'.encode()
 
     def heal(self) -> None:
         self.healed = True
@@ -181,22 +200,40 @@ class HostileServer:
                     "Connection: close", *(f"{k}: {v}" for k, v in headers)]
             send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
+        def cut_short(story: tuple[str, list[str]], keep: int | None) -> bool:
+            """The story's page, whole once healed; else its head and its first `keep` bytes
+            (half by default), the connection left to the caller. Whether it was cut."""
+            body = article(*story).encode("utf-8")
+            if self.healed:
+                respond(body)
+                return False
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
+            send(head.encode() + body[:len(body) // 2 if keep is None else keep])
+            conn.wfile.flush()
+            return True
+
         if path == "/robots.txt":
             respond(b"User-agent: *\nAllow: /\n", "text/plain")
         elif path == "/":
             respond(self.index())
+        elif path == "/faults.html":
+            respond(self.faults())
+        elif path == "/news/stalled.html":
+            if cut_short(STALLED, None):
+                time.sleep(self.stall)  # longer than the crawl's DOWNLOAD_TIMEOUT
+        elif path in ("/news/empty.html", "/news/blank.html"):
+            respond(b"" if "empty" in path else b"  \r\n\t \n  \n")
+        elif path == "/news/huge.html":
+            respond(article(HUGE[0], HUGE[1] * 400).encode("utf-8"))
+        elif path.startswith("/news/deep-"):
+            depth = int(path.rsplit("-", 1)[1].split(".")[0])
+            respond(nested(*DEEP[depth], depth).encode("utf-8"))
         elif path in NORMAL:
             respond(article(*NORMAL[path]).encode("utf-8"))
         elif path == "/news/truncated.html":
-            body = article(*TRUNCATED).encode("utf-8")
-            if self.healed:
-                respond(body)
-                return
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nContent-Length: {len(body)}\r\n\r\n"
-            send(head.encode() + body[:1800])
-            conn.wfile.flush()
-            # A reset, not a clean close: SO_LINGER 0 sends RST.
-            conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if cut_short(TRUNCATED, 1800):
+                # A reset, not a clean close: SO_LINGER 0 sends RST.
+                conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif path == "/news/chunked.html":
             body = article(*CHUNKED).encode("utf-8")
             head = f"HTTP/1.1 200 OK\r\nContent-Type: {html}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"

@@ -16,7 +16,7 @@ PACKAGE = REPO / "crawler"
 LAYERS = [
     {"text", "record", "urls", "durable"},
     {"sites"},
-    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs", "discover"},
+    {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs", "discover", "politeness"},
     {"state"},
     # The Scrapy shell.
     {"extensions"},

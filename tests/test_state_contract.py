@@ -3,18 +3,25 @@ protocol only. A method added to the protocol gets its test here, and every back
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import REPO
+from scrapy.utils.test import get_crawler
 
 from crawler.archive.writer import Original
+from crawler.commands.stories import write_stories
 from crawler.dedupe import Deduper
-from crawler.state import PostgresStore, SqliteStore, StateStore, open_store
+from crawler.extensions.state import CrawlState
+from crawler.state import PostgresStore, SqliteStore, Staged, StateStore, open_store
+from crawler.state.sql import RunLedger
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -134,6 +141,28 @@ def test_exclusive_rolls_back_on_error(store: StateStore) -> None:
     assert store.cluster_of("kept") == "kept"
 
 
+def test_exclusive_transactions_are_measured(store_url: str, store: StateStore) -> None:
+    other = open_store("unused", store_url)  # another writer, holding the others off a while
+    held = threading.Event()
+
+    def hold() -> None:
+        with other.exclusive():
+            held.set()
+            time.sleep(0.4)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    before = store.exclusion.count
+    with store.exclusive():
+        time.sleep(0.05)
+    thread.join()
+    other.close()
+    assert store.exclusion.count == before + 1
+    assert store.exclusion.waited >= 0.2 and store.exclusion.held >= 0.05
+    assert other.exclusion.held >= 0.4
+
+
 def test_a_filing_is_final_once_exported(store: StateStore) -> None:
     file(store, "a", run="r1")
     file(store, "b", run="r1", content_hash="sha1:b")
@@ -147,6 +176,114 @@ def test_a_filing_is_final_once_exported(store: StateStore) -> None:
     assert store.cluster_of("b") is None and store.article_by_hash("sha1:b") is None
     assert store.unexported_runs() == ["r2"]
     assert store.cluster_of("a") == "a"
+
+
+def test_export_lines_are_kept_until_their_filing_is_exported(store: StateStore) -> None:
+    for rid in "abc":
+        file(store, rid, run="r1", content_hash=f"sha1:{rid}")
+    here = socket.gethostname()
+    store.stage_export("a", here, "/out/articles/s.jsonl", 0, b'{"id": "a"}\n')
+    store.stage_export("b", here, "/out/articles/s.jsonl", 12, b'{"id": "b"}\n')
+    store.stage_export("c", "elsewhere", "/out/duplicates/s.jsonl", 7, "{\"id\": \"c\", \"t\": \"标题\"}\n".encode())
+    assert store.staged(["a", "c", "x"]) == {
+        "a": Staged(here, "/out/articles/s.jsonl", 0, b'{"id": "a"}\n'),
+        "c": Staged("elsewhere", "/out/duplicates/s.jsonl", 7, '{"id": "c", "t": "标题"}\n'.encode())}
+    assert store.staged([]) == {}
+    store.stage_export("a", here, "/out/articles/s.jsonl", 40, b'{"id": "a"}\n')  # staged again: replaced
+    assert store.staged(["a"])["a"].at == 40
+    store.mark_exported_many([("a", "http://a.cn/a", "t"), ("b", "http://a.cn/b", "t")])
+    assert store.staged(["a", "b", "c"]).keys() == {"c"}  # kept only until exported
+    assert store.known_url("http://a.cn/a") and store.known_url("http://a.cn/b")
+    assert store.unexported("r1") == [("c", "http://a.cn/c", "2026-01-01T00:00:00Z")]
+    store.unstage("c")
+    assert store.staged(["c"]) == {}
+    store.stage_export("c", here, "/out/articles/s.jsonl", 0, b"{}\n")
+    store.forget(["c"])
+    assert store.staged(["c"]) == {} and store.count("staged") == 0
+
+
+def _line(rid: str, **fields: object) -> bytes:
+    record = {"id": rid, "url": f"http://a.cn/{rid}", "canonical_url": f"http://a.cn/{rid}", **fields}
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+
+def _recover(output: Path, store_url: str) -> dict:
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(output), "STATE_URL": store_url})
+    state = CrawlState.from_crawler(crawler)
+    state.engine_stopped()
+    return crawler.stats.get_stats()
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True) if path.exists() else []
+
+
+def test_a_dead_runs_exports_confirmed_where_it_wrote_them(store_url: str, store: StateStore, tmp_path: Path) -> None:
+    """Its export file here: the lines it wrote whole are confirmed from the tail after where it
+    began writing them, a torn last line is cut off and exported again with the line it never
+    wrote, and a filing it never staged is forgotten."""
+    dead = "gone-machine-1-1"  # no lease: dead
+    exports = tmp_path / "articles" / "generic.jsonl"
+    exports.parent.mkdir(parents=True)
+    exports.write_bytes(_line("old", title="早已导出"))
+    for rid in ("old", "written", "torn", "unwritten", "unstaged"):
+        file(store, rid, run=dead, content_hash=f"sha1:{rid}", seed=len(rid))
+    store.mark_exported("old", "http://a.cn/old", "t")
+    path = str(exports.resolve())
+    for rid in ("written", "torn", "unwritten"):
+        store.stage_export(rid, socket.gethostname(), path, exports.stat().st_size, _line(rid, title="标题"))
+        if rid == "written":
+            with open(exports, "ab") as fh:
+                fh.write(_line(rid, title="标题") + _line("someone-else"))
+    with open(exports, "ab") as fh:
+        fh.write(_line("torn", title="标题")[:25])  # the crash cut this write short
+    stats = _recover(tmp_path, store_url)
+    lines = _lines(exports)
+    assert lines == [_line("old", title="早已导出"), _line("written", title="标题"), _line("someone-else"),
+                     _line("torn", title="标题"), _line("unwritten", title="标题")]
+    assert store.unexported_runs() == [] and store.count("staged") == 0
+    assert all(store.known_url(f"http://a.cn/{rid}") for rid in ("written", "torn", "unwritten"))
+    assert store.cluster_of("unstaged") is None and not store.known_url("http://a.cn/unstaged")
+    assert (stats["state/recovered_confirmed"], stats["state/recovered_exported_again"],
+            stats["state/recovered_unexported"]) == (1, 2, 1)
+    assert _recover(tmp_path, store_url).get("state/recovered_confirmed") is None  # settled once
+    assert _lines(exports) == lines
+
+
+def test_a_dead_runs_exports_on_another_machine_are_exported_again_here(
+        store_url: str, store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its export files are not here: every line it staged and did not mark is exported again
+    into this run's own files, of the same kind and name; a line it had written there too is
+    one story, once, in `scrapy stories`."""
+    dead = "other-machine-4242-1"
+    file(store, "story", run=dead, content_hash="sha1:s", seed=1)
+    file(store, "copy", run=dead, content_hash="sha1:c", cluster="story", seed=2)
+    story = _line("story", dedupe={"cluster": "story", "duplicate_of": None})
+    copy = _line("copy", dedupe={"cluster": "story", "duplicate_of": "story"})
+    store.stage_export("story", "other-machine", "/srv/crawl/articles/generic.jsonl", 9000, story)
+    store.stage_export("copy", "other-machine", "/srv/crawl/duplicates/generic.jsonl", 100, copy)
+    here = tmp_path / "here"
+    (here / "articles").mkdir(parents=True)
+    (here / "articles" / "generic.jsonl").write_bytes(_line("mine"))
+    # The recovering process dies too, after writing the lines, before marking them: the next
+    # recovery finds them where it wrote them, and writes none twice.
+    with monkeypatch.context() as patch:
+        patch.setattr(RunLedger, "mark_exported_many", lambda *a: (_ for _ in ()).throw(SystemExit("killed")))
+        with pytest.raises(SystemExit):
+            _recover(here, store_url)
+    assert store.unexported("other-machine-4242-1") and store.lease_holder("recover:other-machine-4242-1") is None
+    stats = _recover(here, store_url)
+    assert _lines(here / "articles" / "generic.jsonl") == [_line("mine"), story]
+    assert _lines(here / "duplicates" / "generic.jsonl") == [copy]
+    assert (stats["state/recovered_confirmed"], stats["state/recovered_unexported"]) == (2, 0)
+    assert store.unexported_runs() == [] and store.known_url("http://a.cn/story")
+    # The dead machine had written the story's line too, and its exports are brought here.
+    with open(here / "articles" / "generic.jsonl", "ab") as fh:
+        fh.write(story)
+    path, count = write_stories(here, store)
+    stories = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    assert sorted(s["id"] for s in stories) == ["mine", "story"] and count == 2
+    assert next(s for s in stories if s["id"] == "story")["dedupe"]["copies"] == ["copy"]
 
 
 def test_the_deduper_over_the_store(store: StateStore) -> None:

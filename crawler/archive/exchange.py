@@ -14,3 +14,6 @@ class Exchange:
     response: bytes  # status line, headers, body (transfer-encoded as received)
     started: float  # when the request was written (epoch seconds)
     ip_address: str | None
+    # Why the body is cut short, as WARC-Truncated says it, when the download failed after
+    # the head arrived: "time" (a timeout), "length" (over the size limit), "disconnect".
+    truncated: str | None = None

@@ -92,10 +92,13 @@ class Capture:
     complete: bool
     message: HttpMessage | None = None  # the response, parsed once
     empty: bool = False  # no payload at all (a redirect, a HEAD): never a revisit of another
+    truncated: str | None = None  # WARC-Truncated's reason, where the body is cut short
 
 
 def capture_of(url: str, request: bytes, response: bytes, started: float,
-               ip_address: str | None) -> Capture:
+               ip_address: str | None, truncated: str | None = None) -> Capture:
+    """A capture of one exchange; `truncated` when the download failed mid-body (its reason),
+    otherwise a body short of its Content-Length or its last chunk is cut by a disconnect."""
     message = split_message(response)
     digest, complete, entity = None, False, b""
     if message is not None:
@@ -105,8 +108,11 @@ def capture_of(url: str, request: bytes, response: bytes, started: float,
         # same digest, so it becomes a revisit. (warcio check digests the raw stream instead:
         # see crawler.archive.check.)
         digest = payload_digest(entity)
+    complete = complete and truncated is None
+    if not complete:
+        truncated = truncated or "disconnect"
     return Capture(target_uri(url), request, response, warc_date(started), ip_address, digest,
-                   complete, message, empty=message is not None and not entity)
+                   complete, message, empty=message is not None and not entity, truncated=truncated)
 
 
 class WarcFiles:
@@ -217,7 +223,7 @@ class WarcFiles:
             if capture.digest:
                 extra["WARC-Payload-Digest"] = capture.digest
             if message is not None and not capture.complete:
-                extra["WARC-Truncated"] = "disconnect"
+                extra["WARC-Truncated"] = capture.truncated or "disconnect"
             if message is not None:
                 response = self.builder.create_warc_record(
                     capture.uri, "response", payload=BytesIO(message.body), length=len(message.body),

@@ -54,10 +54,11 @@ def run_report(crawler: Crawler) -> dict | None:
     return extension.report if extension else None
 
 
-def write_summary(output: str, command_name: str, reports: list[dict]) -> Path | None:
-    """The run's combined report, OUTPUT_DIR/reports/<command>-<time>.json; None (said on
-    stderr) when it cannot be written, which fails the command."""
-    folder = Path(output) / "reports"
+def write_summary(output: str, command_name: str, reports: list[dict], *, part: bool = False) -> Path | None:
+    """The run's combined report, OUTPUT_DIR/reports/<command>-<time>.json (a worker's `part`
+    of a run: under reports/workers/); None (said on stderr) when it cannot be written, which
+    fails the command."""
+    folder = Path(output) / "reports" / ("workers" if part else "")
     path = folder / f"{command_name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.json"
     broken = [r["spider"] for r in reports if r.get("problems")]
     skipped = [r["spider"] for r in reports if r.get("finish_reason") == "locked"]

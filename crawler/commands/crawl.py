@@ -2,7 +2,9 @@
 a one-line reason on stderr, when the crawl failed to keep what it fetched (exports, WARC
 writes, state store writes or the run report failed; see crawler.extensions.faults), and
 refusing to start (exit code 2) on a damaged state store or none beside existing exports.
-scrapyd runs its jobs with this command, so its jobs fail alike."""
+scrapyd runs its jobs with this command, so its jobs fail alike.
+
+`-s WORKERS=N` runs the crawl in N processes on the shared frontier (crawler.commands.workers)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler import runs
 from crawler.commands import state_refused
+from crawler.commands.workers import refuse_without_frontier, run_workers
 from crawler.extensions.faults import faults_of
 
 
@@ -23,6 +27,15 @@ class Command(ScrapyCrawl):
                              "running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
         if state_refused(self, f"crawl {args[0]}"):
+            return
+        workers = self.settings.getint("WORKERS", 1)
+        if workers > 1:
+            if refuse_without_frontier(self, f"crawl {args[0]}", workers):
+                return
+            reports, failed = run_workers(self, f"crawl {args[0]}", workers, [args[0]])
+            for report in reports:
+                print("  " + runs.one_line(report))
+            self.exitcode = 1 if failed or any(r.get("faults") for r in reports) else 0
             return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)

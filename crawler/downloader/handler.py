@@ -7,18 +7,20 @@ downloader's edge can do.
   here every middleware (robots.txt, retries, redirects, compression), the spider and the
   archive see the real URL.
 - Recording: with WARC_ENABLED, each exchange's bytes as they crossed the wire (see
-  recording.py) go to `request.meta["exchange"]` for the WARC capture middleware.
+  recording.py) go to `request.meta["exchange"]` for the WARC capture middleware; a download
+  that fails after the response's head arrived leaves its exchange there too, marked truncated.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
 from scrapy.crawler import Crawler
-from scrapy.exceptions import ResponseDataLossError
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, ResponseDataLossError
 from scrapy.http import Request, Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -27,9 +29,25 @@ from crawler.archive import Exchange
 from crawler.downloader.recording import RecordingFactory, RecordingProtocol
 from crawler.fixtures import fixture_hosts
 
+# WARC-Truncated's reason for a download that failed after the head arrived.
+_CUT = ((DownloadTimeoutError, "time"), (DownloadCancelledError, "length"))
+
 
 class _RecordingAgent(_ScrapyAgent):
     exchange: Exchange | None = None
+    head: Any = None  # the Twisted response, once its head arrived
+
+    def _cb_bodyready(self, txresponse: Any, request: Request) -> Any:  # Scrapy's internals
+        self.head = txresponse
+        return super()._cb_bodyready(txresponse, request)
+
+    def cut_exchange(self, error: Exception) -> Exchange | None:
+        """The exchange of a download that failed after its head arrived, as far as it went."""
+        protocol = getattr(self.head, "_recording_protocol", None)
+        if not isinstance(protocol, RecordingProtocol):
+            return None
+        reason = next((why for kind, why in _CUT if isinstance(error, kind)), "disconnect")
+        return replace(protocol.exchange(), truncated=reason)
 
     def _cb_bodydone(self, result: dict, url: str) -> Any:  # Scrapy's internals
         response = super()._cb_bodydone(result, url)
@@ -75,8 +93,12 @@ class CrawlerDownloadHandler(HTTP11DownloadHandler):
         try:
             with wrap_twisted_exceptions():
                 response = await maybe_deferred_to_future(agent.download_request(local or request))
-        except ResponseDataLossError:
-            if not self._fail_on_dataloss_warned:
+        except Exception as error:
+            # What arrived is archived all the same (by the capture middleware's process_exception).
+            exchange = agent.cut_exchange(error)
+            if exchange is not None:
+                request.meta["exchange"] = exchange
+            if isinstance(error, ResponseDataLossError) and not self._fail_on_dataloss_warned:
                 self._fail_on_dataloss_warned = True
                 logging.getLogger(__name__).warning(get_dataloss_msg(request.url))
             raise

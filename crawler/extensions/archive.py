@@ -109,17 +109,23 @@ class WarcArchive:
 
         Revisits refer only to originals in the same spider's WARC files (the payload key is
         scoped by the files' prefix), so those files alone replay every capture they hold; an
-        empty payload (a redirect) is always stored in full, never as a revisit of another.
+        empty payload (a redirect) is always stored in full, never as a revisit of another, and
+        so is a payload cut short (`WARC-Truncated`).
         """
         assert self.files is not None and self.store is not None, "the spider is not open"
         url = request.url
-        capture = capture_of(url, exchange.request, exchange.response, exchange.started, exchange.ip_address)
-        key = payload_key(self.files.prefix, capture.digest) if capture.digest and not capture.empty else None
+        capture = capture_of(url, exchange.request, exchange.response, exchange.started, exchange.ip_address,
+                             exchange.truncated)
+        # A payload cut short is never a revisit's original, nor written as a revisit.
+        whole = capture.digest and not capture.empty and capture.complete
+        key = payload_key(self.files.prefix, capture.digest) if whole else None
         original = self.store.original_payload(key) if key else None
         _, locator = self.files.write_capture(capture, original)
         if original is None and key:
             self.store.add_payload(key, Original(capture.uri, capture.date, locator.record_id))
         self.stats.inc_value("warc/revisits" if original else "warc/responses")
+        if not capture.complete:
+            self.stats.inc_value("warc/truncated")
         self.stats.inc_value("warc/bytes_received", len(exchange.response))
         self.captures[request] = locator
         return locator

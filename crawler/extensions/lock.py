@@ -4,7 +4,9 @@
 Two locks: a file lock under OUTPUT_DIR (a run on this machine, this output) and a lease in the
 state store, held by the run group (`RUN_GROUP`, default: the run itself) and renewed while it
 runs, so a run from another working directory or machine on the same store is skipped too,
-while the processes of one crawl (started with one `RUN_GROUP`) are one run."""
+while the processes of one crawl (started with one `RUN_GROUP`) are one run. Processes of a run
+group hold the file lock shared (several workers may write one OUTPUT_DIR): it still keeps out a
+run without a group, and the lease decides between groups."""
 
 from __future__ import annotations
 
@@ -43,8 +45,9 @@ class SpiderLock:
     def spider_opened(self, spider: Spider) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle = open(self.folder / f"{spider.name}.lock", "a")  # held for the run
+        shared = fcntl.LOCK_SH if self.crawler.settings.get("RUN_GROUP") else fcntl.LOCK_EX
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, shared | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
             self.crawler.stats.set_value("lock/skipped", 1)

@@ -2,7 +2,12 @@
 with the problems `crawler.runs.assess` finds (compared with the site's recent runs); and the
 run's raw crawl stats, kept after the process is gone, in OUTPUT_DIR/stats/<spider>.json.
 The crawl's faults (failed writes) are problems of the run; a report that cannot be written is
-one too (the crawl exits non-zero)."""
+one too (the crawl exits non-zero).
+
+A worker of a several-process crawl (`WORKER_OF`, set by the command that started it) writes its
+share as a part, under OUTPUT_DIR/reports/<spider>/workers/ (its stats under stats/workers/),
+judged only by what it did wrong; the command adds the parts up into the run's one report
+(`combine_parts`), which is compared with the site's recent runs as any run's is."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class RunReport:
         self.report: dict | None = None
         self.output = crawler.settings.get("OUTPUT_DIR", "output")
         self.min_ratio = crawler.settings.getfloat("CRAWL_MIN_ARTICLE_RATIO")
+        self.part = bool(crawler.settings.get("WORKER_OF"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -44,13 +50,14 @@ class RunReport:
         stats.setdefault("finish_reason", reason)
         report = runs.summarize(stats, spider.name, site_spider=spider.name in SITES)
         report["faults"] = faults_of(self.crawler)
-        report["problems"] = runs.assess(report, runs.history(self.output, spider.name), min_ratio=self.min_ratio)
+        report["problems"] = runs.assess(report, [] if self.part else runs.history(self.output, spider.name),
+                                         min_ratio=self.min_ratio, part=self.part)
         self.report = report
         try:
             self.keep_stats(spider.name, stats)
-            if reason != "locked":  # a skipped run is no measure of the site
+            if reason != "locked" or self.part:  # a skipped run is no measure of the site
                 name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
-                report["path"] = str(runs.save(report, self.output, name))
+                report["path"] = str(runs.save(report, self.output, name, part=self.part))
         except OSError as error:
             report_fault(self.crawler, "run report", error)
             report["faults"] = faults_of(self.crawler)
@@ -58,10 +65,41 @@ class RunReport:
         (log.warning if report["problems"] else log.info)("run report: %s", runs.one_line(report))
 
     def keep_stats(self, spider: str, stats: dict) -> None:
-        folder = Path(self.output) / "stats"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / f"{spider}.json",
-                     json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True))
+        if self.part:
+            keep_stats(Path(self.output) / "stats" / "workers", f"{spider}-{os.getpid()}", stats)
+        else:
+            keep_stats(Path(self.output) / "stats", spider, stats)
+
+
+def keep_stats(folder: Path, name: str, stats: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_atomic(folder / f"{name}.json",
+                        json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def combine_parts(output: Path | str, spider: str, pids: list[int], *, min_ratio: float) -> dict | None:
+    """The one report of a run whose workers (these process ids) wrote parts: saved, judged
+    against the site's recent runs, with the workers' stats added up in stats/<spider>.json;
+    None when no worker wrote one."""
+    folder = runs.report_dir(output, spider) / "workers"
+    wanted = {f"-{pid}.json" for pid in pids}
+    parts = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))
+             if p.name[p.name.rfind("-"):] in wanted] if folder.exists() else []
+    if not parts:
+        return None
+    report = runs.combine(parts)
+    report["problems"] = runs.assess(report, runs.history(output, spider), min_ratio=min_ratio)
+    report["problems"] += [f"worker {n + 1}: {problem}" for n, part in enumerate(parts) for problem in part["problems"]
+                           if problem not in report["problems"]]
+    stats_dir = Path(output) / "stats"
+    worker_stats = [json.loads(p.read_text("utf-8")) for pid in pids
+                    if (p := stats_dir / "workers" / f"{spider}-{pid}.json").exists()]
+    if worker_stats:
+        keep_stats(stats_dir, spider, runs.combine_stats(worker_stats))
+    if report["finish_reason"] != "locked":
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+        report["path"] = str(runs.save(report, output, name))
+    return report
 
 
 def _plain(value: object) -> str:

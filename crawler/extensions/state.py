@@ -3,12 +3,21 @@ engine has stopped; the components that use it (archive, dedupe, known-URL filte
 it with `crawler.get_extension(CrawlState)`.
 
 Crash consistency: an article is filed (dedupe) before its record is exported, and its filing
-becomes final, and its URL known, only once the record is in the exports. Each run holds a
-lock file while it lives; at start, articles filed by runs that died (lock free) and never
-exported are forgotten, so the restarted crawl fetches and files them again, and the clusters
-they re-pointed or merged are elected again without them (as if they had never been filed).
-One whose record did reach the exports (the process died between the two steps) is marked
-exported instead, and the cluster events of its filing are logged if they are not yet.
+becomes final, and its URL known, only once the record is in the exports. The export keeps
+each line in the store (`stage_export`: where it is being written) before writing it, until its
+batch is marked exported. Each run holds a lease in the store (and a lock file) while it lives;
+at start, the unexported filings of runs that died are settled from the store: a staged line
+is confirmed if it is whole in its export file (read from where the line was written on, when
+that file is on this machine; a torn last line is cut off), else exported again into this
+run's own export files; a filing with no staged line (the run died before exporting it) is
+forgotten, so the crawl fetches and files it again, and the clusters it re-pointed or merged
+are elected again without it (as if it had never been filed). The cluster events of confirmed
+and re-exported records are logged if they are not yet.
+
+A dead run on another machine: its export files are there, not here, so every line it staged
+and did not mark is exported again here. A line it had already written there is then in two
+exports under one record id (`scrapy stories` and `rebuild_state` keep one); a line it had not
+written is exported once, here. Nothing marked exported is touched.
 
 Before a crawl (`state_problem`, run by the crawl commands): the store passes SQLite's quick
 integrity check, and it exists wherever exports do (a crawl without it would fetch and export
@@ -32,7 +41,8 @@ from scrapy.settings import BaseSettings
 from twisted.internet import task
 
 from crawler.dedupe import cluster_events, elect
-from crawler.state import StateStore, StateStoreError, open_store
+from crawler.durable import append_whole
+from crawler.state import Staged, StateStore, StateStoreError, open_store
 
 log = logging.getLogger(__name__)
 _TAIL = 4 << 20  # how much of each export's end to search for a record id
@@ -63,6 +73,46 @@ def exported_records(output: Path, record_ids: set[str]) -> dict[str, dict]:
                     found[rid] = json.loads(tail[start:end if end >= 0 else None])
                 except ValueError:
                     found[rid] = {"id": rid}  # a line cut at the tail's start: its id is all we know
+    return found
+
+
+def cut_torn_tail(path: Path) -> int:
+    """Cut a last line without its newline (a write cut short by a crash) off the end of an
+    export file, so that the next line appended starts a line of its own; the bytes cut."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return 0
+    try:
+        size = os.fstat(fd).st_size
+        if not size or os.pread(fd, 1, size - 1) == b"\n":
+            return 0
+        back = min(size, _TAIL)
+        tail = os.pread(fd, back, size - back)
+        keep = size - back + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        os.ftruncate(fd, keep)
+        os.fsync(fd)
+        return size - keep
+    finally:
+        os.close(fd)
+
+
+def written_lines(staged: dict[str, Staged]) -> dict[str, dict]:
+    """The records of staged lines found whole in their export files, where those are on this
+    machine: each file read from the earliest byte any of them was written at. A torn last
+    line (cut short by the crash) is no confirmation, and is cut off."""
+    host = socket.gethostname()
+    by_file: dict[str, dict[str, Staged]] = {}
+    for rid, line in staged.items():
+        if line.host == host and Path(line.path).is_file():
+            by_file.setdefault(line.path, {})[rid] = line
+    found: dict[str, dict] = {}
+    for path, lines in by_file.items():
+        cut_torn_tail(Path(path))
+        with open(path, "rb") as fh:
+            fh.seek(min(line.at for line in lines.values()))
+            whole = {line + b"\n" for line in fh.read().split(b"\n")[:-1]}
+        found.update((rid, json.loads(line.line)) for rid, line in lines.items() if line.line in whole)
     return found
 
 
@@ -157,7 +207,9 @@ class CrawlState:
         self._renew = task.LoopingCall(self.store.hold_lease, f"run:{self.run}", self.run, self.lease_ttl)
         self._renew.start(self.lease_ttl / 3, now=False)
         self.recover(crawler)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        self.stats = crawler.stats
 
     def recover(self, crawler: Crawler) -> None:
         for run in self.store.unexported_runs():
@@ -170,21 +222,72 @@ class CrawlState:
                         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     except BlockingIOError:
                         continue  # that run is alive
-            pending = self.store.unexported(run)
-            done = exported_records(self.output, {rid for rid, _, _ in pending})
-            self.log_missing_events(list(done.values()))
-            for record_id, url, seen_at in pending:
-                if record_id in done:
-                    self.store.mark_exported(record_id, url, seen_at)
-            touched = self.store.forget([rid for rid, _, _ in pending if rid not in done])
-            with self.store.exclusive():
-                for cluster in sorted(touched):
-                    elect(self.store, cluster)
-            lock.unlink(missing_ok=True)
-            crawler.stats.inc_value("state/recovered_unexported", len(pending) - len(done))
-            log.warning("run %s died: %d filed articles forgotten (to be fetched again), %d confirmed",
-                        run, len(pending) - len(done), len(done))
+            # One process recovers a run (N workers start at once): it reads what is pending
+            # only once it holds the run's recovery.
+            if self.store.hold_lease(f"recover:{run}", self.run, self.lease_ttl) != self.run:
+                continue
+            try:
+                self.recover_run(run, crawler)
+            finally:
+                self.store.release_lease(f"recover:{run}", self.run)
         self.remove_stale_locks()
+
+    def recover_run(self, run: str, crawler: Crawler) -> None:
+        """Settle a dead run's unexported filings: each line it staged is confirmed where it was
+        written (its export file reachable here) or exported again here from the store; a
+        filing it never staged is forgotten (fetched and filed again)."""
+        pending = self.store.unexported(run)
+        staged = self.store.staged([rid for rid, _, _ in pending])
+        written = written_lines(staged)
+        # Filings from before the store kept export lines: searched for in the exports here.
+        unstaged = {rid for rid, _, _ in pending if rid not in staged}
+        legacy = exported_records(self.output, unstaged) if unstaged else {}
+        again = self.export_again({rid: staged[rid] for rid, _, _ in pending if rid in staged and rid not in written})
+        done = {**written, **legacy, **again}
+        self.log_missing_events(list(done.values()))
+        self.store.mark_exported_many([(rid, url, seen_at) for rid, url, seen_at in pending if rid in done])
+        touched = self.store.forget([rid for rid, _, _ in pending if rid not in done])
+        with self.store.exclusive():
+            for cluster in sorted(touched):
+                elect(self.store, cluster)
+        (self.runs / f"{run}.lock").unlink(missing_ok=True)
+        forgotten = len(pending) - len(done)
+        crawler.stats.inc_value("state/recovered_unexported", forgotten)
+        crawler.stats.inc_value("state/recovered_confirmed", len(written) + len(legacy))
+        crawler.stats.inc_value("state/recovered_exported_again", len(again))
+        log.warning("run %s died: %d filed articles forgotten (to be fetched again), %d confirmed in its "
+                    "exports, %d exported again from the store", run, forgotten, len(written) + len(legacy),
+                    len(again))
+
+    def export_again(self, staged: dict[str, Staged]) -> dict[str, dict]:
+        """Append staged lines to this run's own export files (same kind and name), durably; the
+        records written. A write that fails leaves them unwritten (and so forgotten)."""
+        by_file: dict[Path, list[tuple[str, bytes]]] = {}
+        for rid, line in staged.items():
+            where = Path(line.path)
+            by_file.setdefault(self.output / where.parent.name / where.name, []).append((rid, line.line))
+        done: dict[str, dict] = {}
+        host = socket.gethostname()
+        for path, lines in sorted(by_file.items()):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                cut_torn_tail(path)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    # Staged again where they now go, as the export does: if this process
+                    # dies before marking them, the next recovery finds them here.
+                    at = os.lseek(fd, 0, os.SEEK_END)
+                    for rid, line in lines:
+                        self.store.stage_export(rid, host, str(path.resolve()), at, line)
+                    append_whole(fd, b"".join(line for _, line in lines))
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                log.error("cannot export recovered records again to %s: %s (their articles are fetched again)",
+                          path, error)
+                continue
+            done.update((rid, json.loads(line)) for rid, line in lines)
+        return done
 
     def remove_stale_locks(self) -> None:
         """Lock files of runs that died with nothing left to recover (their lock is free). Only
@@ -207,6 +310,14 @@ class CrawlState:
             tail = _tails([log_path])[0]
             events = [e for e in events if json.dumps({"by": e["by"]})[1:-1].encode() not in tail]
         append_lines(log_path, events)
+
+    def spider_closed(self) -> None:
+        """How long this process waited for the store's other writers, and held them off."""
+        exclusion = getattr(self.store, "exclusion", None)
+        if exclusion is not None and self.stats is not None:
+            self.stats.set_value("state/exclusive_transactions", exclusion.count)
+            self.stats.set_value("state/exclusive_wait_seconds", round(exclusion.waited, 3))
+            self.stats.set_value("state/exclusive_held_seconds", round(exclusion.held, 3))
 
     def engine_stopped(self) -> None:
         if self._renew.running:

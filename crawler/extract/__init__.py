@@ -20,6 +20,8 @@ from crawler.record import EXTRACTED_FIELDS, LIST_FIELDS
 from crawler.sites import Site, site_for_url
 from crawler.text import HAN_CLASS
 
+EMPTY = "empty"  # the method of a page with no text at all (an empty or blank body)
+
 
 def looks_like_prose(body: str) -> bool:
     """At least one sentence: enough words, and a sentence end (。！？ or .!?)."""
@@ -33,7 +35,7 @@ class Extraction:
 
     fields: dict
     site: str | None
-    method: str  # the template's name, or "generic"
+    method: str  # the template's name, "generic", or EMPTY
     decoded: Decoded
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, line) cut from the body
     page: dict = field(default_factory=dict)  # generic extraction's article-or-listing signals
@@ -49,6 +51,8 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
     `site` the site's declaration when the caller knows it better than the URL does."""
     decoded = decode_html(html, content_type)
     site = site or site_for_url(url)
+    if not decoded.text.strip():  # an empty page: nothing to read
+        return Extraction(_empty_fields(), site.name if site else None, EMPTY, decoded)
     raw: dict | None = None
     method = "generic"
     if site is not None:
@@ -67,12 +71,18 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
             raw["body"] = ""
     dropped = raw.pop("dropped", [])
     page = raw.pop("page", {})
+    return Extraction(_empty_fields(raw), site.name if site else None, method, decoded, dropped, page)
+
+
+def _empty_fields(raw: dict | None = None) -> dict:
+    """The record's extracted fields from `raw`, every one present (lists empty, body a string)."""
+    raw = raw or {}
     fields = {key: raw.get(key) for key in EXTRACTED_FIELDS if key != "original"}
     for key in LIST_FIELDS:
         fields[key] = fields.get(key) or []
     fields["body"] = fields.get("body") or ""
     fields["original"] = {"title": fields["title"], "body": fields["body"]}
-    return Extraction(fields, site.name if site else None, method, decoded, dropped, page)
+    return fields
 
 
 def extract_article(html: str | bytes, url: str, *, content_type: str | bytes | None = None) -> dict:
@@ -80,4 +90,4 @@ def extract_article(html: str | bytes, url: str, *, content_type: str | bytes | 
     return extract(html, url, content_type=content_type).fields
 
 
-__all__ = ["Extraction", "extract", "extract_article"]
+__all__ = ["EMPTY", "Extraction", "extract", "extract_article"]

@@ -21,19 +21,36 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # `</body>` and `</html>` before the end of a page: browsers ignore them and show what follows
 # (a page pieced together from templates), libxml2 would drop it.
 _EARLY_END = re.compile(r"</(?:body|html)\s*>(?=.*?\S)", re.I | re.S)
+_WRAPPER = re.compile(r"</?(?:div|span|section|font|center|table|tbody|tr|td)\b[^>]*>", re.I)
+_MARKUP = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 
 
 def parse(text: str) -> lxml.html.HtmlElement:
-    """An lxml document for a page's text; tolerant of junk, empty input and XML declarations."""
+    """An lxml document for a page's text; tolerant of junk, empty input, XML declarations and
+    elements nested thousands deep."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     text = _EARLY_END.sub("", text)
     if not text.strip():
         text = "<html><body></body></html>"
+    doc, too_deep = _parse(text)
+    if too_deep:
+        # libxml2 stops at 256 levels and drops everything deeper (an article inside a few
+        # hundred nested <div>s), and so deep a tree would exhaust the recursion of the walks
+        # over it: the wrappers go, a line break for each, and the text stays.
+        doc, _ = _parse(_WRAPPER.sub("<br>", text), huge=True)
+    return doc
+
+
+def _parse(text: str, *, huge: bool = False) -> tuple[lxml.html.HtmlElement, bool]:
+    """The document, and whether it hit libxml2's depth limit (256 levels; 2048 when `huge`).
+    A parser per call: lxml's are not to be shared between threads."""
+    parser = lxml.html.HTMLParser(huge_tree=huge)
     try:
-        return lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring(f"<html><body><pre>{text}</pre></body></html>")
+        doc = lxml.html.document_fromstring(f"<html><body><pre>{text}</pre></body></html>", parser=parser)
+    return doc, any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log)
 
 
 def remove(element: etree._Element) -> None:
@@ -105,6 +122,8 @@ def lines_of(root: etree._Element) -> list[str]:
 
 def trafilatura_lines(markup: str, url: str | None = None) -> list[str]:
     """trafilatura's reading of a page (or a fragment) as cleaned lines; [] where it finds none."""
+    if not _MARKUP.sub("", markup).strip():
+        return []  # nothing to read (trafilatura would log errors about an empty tree)
     text = trafilatura.extract(markup, url=url, favor_recall=True, include_comments=False,
                                include_tables=True, deduplicate=False) or ""
     lines = [re.sub(r"\s+", " ", ln).strip() for ln in text.splitlines()]

@@ -86,6 +86,7 @@ class SharedFrontier(Scheduler):
         frontier.stats = crawler.stats
         frontier.crawler = crawler
         frontier.ttl = crawler.settings.getfloat("FRONTIER_HEARTBEAT_TTL", 30)
+        frontier.idle_poll = crawler.settings.getfloat("FRONTIER_IDLE_POLL", 0.2)
         frontier.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         frontier.take = frontier.server.register_script(_TAKE)
         frontier.give_back = frontier.server.register_script(_RETURN)
@@ -168,6 +169,11 @@ class SharedFrontier(Scheduler):
         self.server.delete(self.processing)  # all this worker took is done
         self.recover()
         if len(self.queue) or self.others_busy():
+            # Scrapy looks for work again only on its engine heartbeat (5 s): a worker waiting
+            # for another's listing page to yield articles would sit idle that long each time.
+            slot = getattr(self.crawler.engine, "_slot", None)
+            if slot is not None:
+                slot.nextcall.schedule(self.idle_poll)
             raise DontCloseSpider
 
     def close(self, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -39,6 +40,29 @@ def stages(script_hint: str | None = None) -> list[tuple[str, Stage]]:
 
 
 _STAGES = stages()
+# The first two stages (sanitize, width) change nothing in text without any of these
+# characters, which is most text: one scan instead of three.
+_BYTES_OR_WIDTH_RE = re.compile(f"[{mojibake.SANITIZE_TRIGGERS}{punct.WIDE_ALNUM}]")
+# Pinyin's à é ü are among those; with no suspect or wide character besides, only a Latin-1
+# run is left for them to change.
+_SUSPECT_OR_WIDTH_RE = re.compile(f"[{mojibake.SUSPECT}{punct.WIDE_ALNUM}]")
+_SKIPPABLE = ("sanitize", "width")
+
+
+def _without_skippable(steps: list[tuple[str, Stage]]) -> list[tuple[str, Stage]]:
+    return [step for step in steps if step[0] not in _SKIPPABLE]
+
+
+_STAGES_PLAIN = _without_skippable(_STAGES)
+
+
+def _plain(text: str) -> bool:
+    """Whether sanitize and width would leave ``text`` as it is (and report nothing)."""
+    return _BYTES_OR_WIDTH_RE.search(text) is None or (
+        _SUSPECT_OR_WIDTH_RE.search(text) is None
+        # Unchanged, so with no report either; a repair takes the whole path again.
+        and mojibake.repair_latin1(text, Report()) == text
+    )
 
 
 def _normalize(text: str, script_hint: str | None) -> tuple[str, dict[str, Any]]:
@@ -46,7 +70,14 @@ def _normalize(text: str, script_hint: str | None) -> tuple[str, dict[str, Any]]
         raise TypeError(f"normalize_text takes str, not {type(text).__name__}")
     report = Report()
     if text:
-        for _, stage in _STAGES if script_hint is None else stages(script_hint):
+        plain = _plain(text)
+        if script_hint is None:
+            steps = _STAGES_PLAIN if plain else _STAGES
+        else:
+            steps = stages(script_hint)
+            if plain:
+                steps = _without_skippable(steps)
+        for _, stage in steps:
             text = stage(text, report)
         mojibake.flag_damage(text, report)
     return text, report.as_dict()

@@ -29,6 +29,9 @@ _SENTENCE_PUNCT = re.compile("[，。；：！？、,;:!?]")
 _PROSE_PUNCT = re.compile("[，。；,;]")
 _COMMA_END = "，,、"
 _WORD_END_RE = re.compile(f"[{HAN}0-9]$")
+# A line can only be joined to the next when it ends like this (see join_paragraphs);
+# the newline first, so the scan skips ahead at C speed.
+_JOINABLE_END_RE = re.compile(f"\n(?<=[{HAN}0-9{_COMMA_END}]\n)")
 # A continuation starts like running text: a character, digit or opening quote.
 _CONT_START_RE = re.compile(f"[{HAN}0-9“‘]")
 
@@ -69,7 +72,7 @@ def _ends_in_comma(line: str) -> bool:
 def _broken_mid_sentence(line: str) -> bool:
     return (
         len(line) >= _MIN_BROKEN_LEN
-        and _WORD_END_RE.search(line) is not None
+        and _WORD_END_RE.match(line, len(line) - 1) is not None  # lines hold no "\n"
         and _PROSE_PUNCT.search(line) is not None
     )
 
@@ -123,6 +126,6 @@ def _captions_ok(lines: list[str]) -> bool:
 def tidy(text: str, report: Report) -> str:
     """Collapse white space and re-join broken paragraphs."""
     text = collapse_whitespace(text)
-    if "\n" not in text:
-        return text
+    if "\n" not in text or _JOINABLE_END_RE.search(text) is None:
+        return text  # nothing to join
     return "\n".join(join_paragraphs(text.split("\n"), report))

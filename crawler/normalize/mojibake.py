@@ -26,7 +26,8 @@ _LOST_CHAR = "。"
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]+")
 # Surrogates and control characters, searched first as one fast class.
-_SUSPECT_RE = re.compile("[\ud800-\udfff\x00-\x08\x0e-\x1b\x7f-\x9f\u200b\ufeff]")
+_SUSPECT = "\ud800-\udfff\x00-\x08\x0e-\x1b\x7f-\x9f\u200b\ufeff"
+_SUSPECT_RE = re.compile(f"[{_SUSPECT}]")
 # Bytes that were not valid UTF-8, as surrogate escapes; some GBK byte pairs
 # are valid UTF-8 (d5 b1 reads as ձ), so short gaps between escapes belong too.
 _ESCAPED_BYTES_RE = re.compile("[\udc80-\udcff](?:[^\n\udc80-\udcff]{0,8}[\udc80-\udcff])*")
@@ -37,6 +38,10 @@ _LATIN1_RE = re.compile("(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]){3,}")
 # (~70 ns a character); this finds candidates at ~13. Pinyin's à é ü are
 # Latin-1 too, so the check must not stop at any single one.
 _LATIN1_PREFILTER_RE = re.compile("[\x81-\xfe][\x40-\x7e\x80-\xfe]" * 3)
+# Text with none of these is left unchanged by ``sanitize`` (a Latin-1 run starts in \x81-\xfe);
+# without the suspects, only ``repair_latin1`` can change it.
+SUSPECT = _SUSPECT
+SANITIZE_TRIGGERS = "\x81-\xfe" + _SUSPECT
 _ALL_CJK_RE = re.compile(f"[{CJK_CONTEXT}]+")
 _DOUBLE_QUESTION_RE = re.compile(f"[{CJK_CONTEXT}]\\?\\?|\\?\\?[{CJK_CONTEXT}]")
 
@@ -82,6 +87,13 @@ def _repair_latin1(m: re.Match[str], report: Report) -> str:
     return fixed
 
 
+def repair_latin1(text: str, report: Report) -> str:
+    """ÖÐÎÄ -> 中文: GBK read as Latin-1, decoded as GBK where every character comes out Chinese."""
+    if _LATIN1_PREFILTER_RE.search(text):
+        text = _LATIN1_RE.sub(lambda m: _repair_latin1(m, report), text)
+    return text
+
+
 def sanitize(text: str, report: Report) -> str:
     """Undo byte-level misreadings that are recoverable; make the rest valid text.
 
@@ -90,8 +102,7 @@ def sanitize(text: str, report: Report) -> str:
     other lone surrogates cannot be encoded at all and become U+FFFD (flagged).
     Control characters and zero-width marks carry no text and go (counted).
     """
-    if _LATIN1_PREFILTER_RE.search(text):
-        text = _LATIN1_RE.sub(lambda m: _repair_latin1(m, report), text)
+    text = repair_latin1(text, report)
     if _SUSPECT_RE.search(text) is None:
         return text  # the common case
     if _SURROGATE_RE.search(text):

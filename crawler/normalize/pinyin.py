@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter, not_
 
 from pypinyin.pinyin_dict import pinyin_dict
 
@@ -21,6 +23,8 @@ _TONED = "àáèéìíòóùúāēěīńňōūǎǐǒǔǘǚǜǹḿếề\u0300\u0
 _SYLLABLE_CHARS = "a-zêü" + _TONED
 # An annotation in ASCII or full-width parentheses; clones use ASCII.
 _ANNOTATION_SPLIT_RE = re.compile(f"([(（][{_SYLLABLE_CHARS}]{{1,8}}[)）])")
+# The same where no full-width parenthesis is: a literal first character scans twice as fast.
+_ASCII_ANNOTATION_SPLIT_RE = re.compile(f"(\\([{_SYLLABLE_CHARS}]{{1,8}}\\))")
 
 _STRIP_TONE = str.maketrans(
     {
@@ -39,6 +43,8 @@ _STRIP_TONE = str.maketrans(
     }
 )
 _TONED_SET = frozenset(_TONED)
+_LAST = itemgetter(slice(-1, None))
+_SYLLABLE = itemgetter(slice(1, -1))
 
 _t2s = converter("t2s")
 
@@ -106,41 +112,72 @@ def _straddle_char(before: str, ascii_ch: str) -> str | None:
     return ch if is_han(ch) else None
 
 
+def _accepted_annotations(ch: str) -> frozenset[str]:
+    """``accepted_syllables`` as clones write them after ``ch``: (qū)."""
+    found = _ANNOTATED.get(ch)
+    if found is None:
+        found = frozenset(f"({s})" for s in accepted_syllables(ch))
+        if is_han(ch) and len(_ANNOTATED) < 100_000:
+            _ANNOTATED[ch] = found
+    return found
+
+
+_ANNOTATED: dict[str, frozenset[str]] = {}
+
+
+def _prevs(between: list[str], annotations: list[str]) -> list[str]:
+    """The character before each annotation: the end of the text before it, or
+    (back to back: 中(zhōng)(zhōng)) the previous annotation's parenthesis."""
+    prevs = list(map(_LAST, between[:-1]))
+    if "" in prevs:
+        for k, prev in enumerate(prevs):
+            if not prev and k:
+                prevs[k] = annotations[k - 1][-1]
+    return prevs
+
+
 def _strip_pass(text: str, report: Report) -> tuple[str, bool]:
     """One pass; also says whether a kept annotation followed a removed one.
 
-    Written as a loop over ``split`` rather than a ``sub`` callback: annotated
-    clone text has one annotation every few characters, and this is the hot path.
+    Annotated clone text has one annotation every few characters, and this is
+    the hot path, so the annotations are judged together with C-level ``map``
+    calls over the pieces of one ``split``; only the few kept ones take a loop.
     """
-    pieces = _ANNOTATION_SPLIT_RE.split(text)
+    wide = "（" in text or "）" in text
+    pieces = (_ANNOTATION_SPLIT_RE if wide else _ASCII_ANNOTATION_SPLIT_RE).split(text)
     if len(pieces) == 1:
         return text, False
-    accept = _ACCEPT
-    out = [pieces[0]]
-    pos = len(pieces[0])  # offset of the current annotation in ``text``
-    removed = 0
+    between = pieces[0::2]  # the text around the annotations
+    annotations = pieces[1::2]
+    if wide:
+        lookup, table, judged = accepted_syllables, _ACCEPT, list(map(_SYLLABLE, annotations))
+    else:  # clone text: the annotation as it is written, (qū), looked up whole
+        lookup, table, judged = _accepted_annotations, _ANNOTATED, annotations
+    prevs: list[str] | None = None
+    # Cached characters first; an empty or uncached one sends all through ``lookup``.
+    accepts = list(map(table.get, map(_LAST, between[:-1])))
+    if None in accepts:
+        prevs = _prevs(between, annotations)
+        accepts = list(map(lookup, prevs))
+    read = list(map(frozenset.__contains__, accepts, judged))
+    report.count("pinyin_removed", read.count(True))
+    if False not in read:
+        return "".join(between), False
+    if prevs is None:
+        prevs = _prevs(between, annotations)
+    # Starting offset of each piece in ``text``, for the strays' own context.
+    starts = [0, *accumulate(map(len, pieces))]
+    kept = [""] * len(annotations)
     again = False
-    prev_removed = False
-    for i in range(1, len(pieces), 2):
-        annotation = pieces[i]
-        syllable = annotation[1:-1]
-        prev = text[pos - 1] if pos else ""
-        found = accept.get(prev)
-        if found is None:
-            found = accepted_syllables(prev)
-        if syllable in found:
-            removed += 1
-            prev_removed = True
-        else:
-            if prev_removed and not pieces[i - 1]:
-                again = True  # 中(zhōng)(zhōng): the second now follows 中
-            prev_removed = False
-            out.append(_judge_stray(text, pos, prev, annotation, syllable, report))
-        following = pieces[i + 1]
-        out.append(following)
-        pos += len(annotation) + len(following)
-    report.count("pinyin_removed", removed)
-    return "".join(out), again
+    for k in compress(range(len(annotations)), map(not_, read)):
+        if k and read[k - 1] and not between[k]:
+            again = True  # 中(zhōng)(zhōng): the second now follows 中
+        annotation = annotations[k]
+        kept[k] = _judge_stray(
+            text, starts[2 * k + 1], prevs[k], annotation, annotation[1:-1], report
+        )
+    pieces[1::2] = kept
+    return "".join(pieces), again
 
 
 def _judge_stray(

@@ -16,7 +16,8 @@ from crawler.normalize.report import Report
 from crawler.text import CJK_BMP, HAN_RE
 
 # Full-width letters and digits -> ASCII.
-_WIDE_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+WIDE_ALNUM = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # ``fold_width`` changes nothing else
+_WIDE_ALNUM_RE = re.compile(f"[{WIDE_ALNUM}]")
 _FOLD_ALNUM = {
     c: chr(c - 0xFEE0)
     for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))

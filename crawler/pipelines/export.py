@@ -6,9 +6,10 @@ current canonical record of every story.
 
 Group commit: each line is written to the file at once (a killed process loses none of them),
 and every `EXPORT_BATCH` records, or after `EXPORT_BATCH_SECONDS`, and when the spider closes,
-the files are fsynced and only then are the batch's filings marked exported in the store. A
-crash in between leaves them filed but unmarked: the next run finds their lines in the
-exports and confirms them (crawler.extensions.state), so nothing is lost or exported twice.
+the files are fsynced and only then are the batch's filings marked exported in the store. Each
+line is kept in the store (staged) before it is written: a crash in between leaves the filings
+unmarked, and the next run confirms their lines in the exports, or exports them again from the
+store (crawler.extensions.state), so nothing is lost.
 
 A write that fails (a full disk) leaves no partial line: the file is cut back to where the line
 began, the article is not marked archived (the next run fetches it again), and the failure is
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -40,6 +42,8 @@ class JsonlExportPipeline:
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR", "output"))
         self.store = required(crawler, CrawlState).store
         self.files: dict[tuple[str, str], int] = {}  # file descriptors, appending
+        self.paths: dict[int, str] = {}  # their files, as the store records where lines go
+        self.host = socket.gethostname()
         self.batch = max(1, crawler.settings.getint("EXPORT_BATCH", 32))
         self.batch_seconds = crawler.settings.getfloat("EXPORT_BATCH_SECONDS", 1.0)
         self.pending: list[tuple[str, str, str]] = []  # written, not yet fsynced and marked
@@ -54,6 +58,7 @@ class JsonlExportPipeline:
             folder = self.output_dir / kind
             folder.mkdir(parents=True, exist_ok=True)
             self.files[kind, name] = os.open(folder / f"{name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self.paths[self.files[kind, name]] = str((folder / f"{name}.jsonl").resolve())
         return self.files[kind, name]
 
     def process_item(self, item: Any) -> Any:
@@ -64,8 +69,11 @@ class JsonlExportPipeline:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             fd = self._file(kind, self.crawler.spider.name)
+            # Kept in the store first: a crash before the batch is marked loses no line.
+            self.store.stage_export(adapter["id"], self.host, self.paths[fd], os.lseek(fd, 0, os.SEEK_END), line)
             append_whole(fd, line, sync=False)  # whole or not at all; fsynced by the batch
         except OSError as error:
+            self.store.unstage(adapter["id"])
             report_fault(self.crawler, "export", error)
             raise DropItem(f"not exported: {error}") from error
         try:
@@ -89,8 +97,7 @@ class JsonlExportPipeline:
             return
         try:
             # Only now are the articles archived for good: their URLs are not fetched again.
-            for record_id, url, fetched_at in pending:
-                self.store.mark_exported(record_id, url, fetched_at)
+            self.store.mark_exported_many(pending)
         except sqlite3.Error as error:  # the records are exported: the next run's recovery marks them
             report_fault(self.crawler, "state store", error)
 

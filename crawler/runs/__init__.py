@@ -71,8 +71,10 @@ def found(report: dict) -> int:
     return report["articles"]["exported"] + report["articles"]["already_archived"]
 
 
-def assess(report: dict, history: list[dict], *, min_ratio: float = 0.5) -> list[str]:
-    """What is wrong with this run (empty: healthy). `history`: the site's earlier reports."""
+def assess(report: dict, history: list[dict], *, min_ratio: float = 0.5, part: bool = False) -> list[str]:
+    """What is wrong with this run (empty: healthy). `history`: the site's earlier reports.
+    `part`: the report is one worker's share of a run, judged by what it did wrong (its share of
+    the articles is no measure of the site: the whole run's report, `combine`d, is)."""
     problems = []
     reason = report.get("finish_reason")
     if reason == "locked":
@@ -83,6 +85,8 @@ def assess(report: dict, history: list[dict], *, min_ratio: float = 0.5) -> list
     if report["errors"].get("spider_exceptions"):
         problems.append(f"{report['errors']['spider_exceptions']} errors in the spider's code")
     articles = report["articles"]
+    if part:
+        return problems
     if articles["no_body"] and not articles["exported"]:
         problems.append(f"extraction found no article on {articles['no_body']} article pages")
     if report.get("site_spider") and articles["exported"] and \
@@ -99,6 +103,35 @@ def assess(report: dict, history: list[dict], *, min_ratio: float = 0.5) -> list
     return problems
 
 
+def _sum(values: list) -> object:
+    """Numbers added up, dicts key by key; anything else: the first value."""
+    if all(isinstance(v, dict) for v in values):
+        return {k: _sum([v[k] for v in values if k in v]) for k in dict.fromkeys(k for v in values for k in v)}
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return sum(values)
+    return values[0]
+
+
+def combine(parts: list[dict]) -> dict:
+    """The report of a run made by several workers, from their reports (`parts`): their figures
+    added up, from the first start to the last finish; finished when every worker finished, and
+    skipped (`locked`) when every one was. Its problems are left to `assess`."""
+    report = _sum([{k: v for k, v in p.items() if k not in ("problems", "faults", "path")} for p in parts])
+    assert isinstance(report, dict)
+    reasons = [p.get("finish_reason") for p in parts]
+    report["finish_reason"] = ("finished" if all(r == "finished" for r in reasons) else "locked"
+                               if all(r == "locked" for r in reasons) else
+                               next(r for r in reasons if r not in ("finished", "locked")) or "did not finish")
+    report["started"] = min(str(p.get("started", "")) for p in parts)
+    report["finished"] = max(str(p.get("finished", "")) for p in parts)
+    report["duration_s"] = _seconds({"start_time": report["started"], "finish_time": report["finished"]}) \
+        if report["started"] and report["finished"] else None
+    report["faults"] = [f for p in parts for f in p.get("faults", [])]
+    report["workers"] = [{"path": p.get("path"), "finish_reason": p.get("finish_reason"),
+                          "pages_fetched": p.get("pages_fetched"), "problems": p.get("problems", [])} for p in parts]
+    return report
+
+
 def report_dir(output: Path | str, spider: str) -> Path:
     return Path(output) / "reports" / spider
 
@@ -109,8 +142,21 @@ def history(output: Path | str, spider: str) -> list[dict]:
     return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
 
 
-def save(report: dict, output: Path | str, name: str) -> Path:
-    folder = report_dir(output, report["spider"])
+def combine_stats(stats: list[dict]) -> dict:
+    """Several workers' crawl stats as one: counts added up, from the first start to the last
+    finish."""
+    combined = _sum(stats)
+    assert isinstance(combined, dict)
+    for key, pick in (("start_time", min), ("finish_time", max)):
+        values = [str(s[key]) for s in stats if s.get(key)]
+        if values:
+            combined[key] = pick(values)
+    return combined
+
+
+def save(report: dict, output: Path | str, name: str, *, part: bool = False) -> Path:
+    """Write a run's report (a worker's `part` of one: in the workers/ folder, out of history)."""
+    folder = report_dir(output, report["spider"]) / ("workers" if part else "")
     folder.mkdir(parents=True, exist_ok=True)
     return write_atomic(folder / f"{name}.json", json.dumps(report, ensure_ascii=False, indent=1))
 

@@ -10,30 +10,34 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.downloader.redirects import RedirectLoop
-from crawler.extract import Extraction, extract
+from crawler.extract import EMPTY, Extraction, extract
 from crawler.extract.mediatype import page_type
+from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
 from crawler.items import Article
 from crawler.sites import host_aliases
 from crawler.sites.base import HTML_TYPES, Site
-from crawler.spiders.links import SiteLinks
+from crawler.spiders.links import SiteLinks, links_in, page_of
 from crawler.urls import canonical_url
 
 T = TypeVar("T")
@@ -47,9 +51,15 @@ _KINDS = (
     ((DownloadConnectionRefusedError,), "connection_refused"),
     ((ResponseDataLossError,), "data_loss"),
     ((DownloadFailedError,), "download_failed"),
+    ((DownloadCancelledError,), "too_large"),  # its Content-Length, or its body so far, over DOWNLOAD_MAXSIZE
 )
 # Requests Scrapy's middlewares give up on, known by their messages (they share IgnoreRequest).
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
+PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_PAGES)
+# What the worker processes import before they take pages: the modules of the work sent.
+_PRELOAD = ("crawler.extract", "crawler.spiders.links", "crawler.spiders.generic")
+# The page worker pools of this process, by size, with the spiders using each (by id).
+_POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}
 
 
 
@@ -57,6 +67,15 @@ class ArticleSpider(scrapy.Spider):
     """Shared by the site spiders and `generic`: article pages to items, failures counted."""
 
     site: Site | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        pages = crawler.settings.get("PARSE_PAGES")
+        if pages not in PARSE_PAGES:
+            raise ValueError(f"PARSE_PAGES={pages!r}: one of {', '.join(PARSE_PAGES)}")
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.stop_page_pool, signal=signals.spider_closed)
+        return spider
 
     def article_item(self, response: Response, extraction: Extraction) -> Article:
         fields = extraction.fields
@@ -127,27 +146,64 @@ class ArticleSpider(scrapy.Spider):
         return extraction
 
     async def off_reactor(self, response: Response, work: Callable[[], T]) -> T | None:
-        """Run CPU-heavy work (extraction, link extraction) on a page of more than
-        PARSE_THREAD_BYTES in a worker thread, so a slow page delays only itself, not every
-        request in flight. None when it takes longer than PARSE_TIME_BUDGET seconds: the page is
-        given up on (errors/parse_timeout). Smaller pages, quick by their size, are read on the
-        spot, in the order they arrived, which keeps a crawl's filing order reproducible."""
-        if len(response.body) <= self.settings.getint("PARSE_THREAD_BYTES"):
+        """Run CPU-heavy work on a page (extraction, link extraction) in a worker process when
+        PARSE_PAGES says so (`heavy`: pages over PARSE_HEAVY_BYTES; `all`: every page), so a slow
+        page delays only itself, not every request in flight (a thread would not: lxml holds
+        the GIL). None when the page is given up on: over PARSE_TIME_BUDGET seconds
+        (errors/parse_timeout, its worker killed and replaced), its worker died
+        (errors/parse_crashed), or the work raised (errors/parse_error). Other pages are read
+        on the spot, in the order they arrived, which keeps a crawl's filing order
+        reproducible. `work` must pickle: a function of the page's bytes, not of the Response."""
+        if not self.in_pool(response):
             return work()
         url = response.url
         budget = self.settings.getfloat("PARSE_TIME_BUDGET")
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work), budget or None)
-        except asyncio.TimeoutError:  # noqa: UP041 - the builtin's name is Twisted's here
-            self.give_up(url, "parse_timeout", f"over PARSE_TIME_BUDGET={budget:g} s")
-            return None
+            return await asyncio.to_thread(self.page_pool.run, work, timeout=budget or None)
+        except TaskTimeout as timeout:
+            self.give_up(url, "parse_timeout", f"over PARSE_TIME_BUDGET={budget:g} s: {timeout}")
+        except WorkerCrashed as crash:
+            self.give_up(url, "parse_crashed", str(crash))
+        except TaskFailed as failed:
+            self.logger.error("reading %s failed in its worker process:\n%s", url, failed)
+            self.give_up(url, "parse_error")
+        return None
+
+    def in_pool(self, response: Response) -> bool:
+        """Whether this page's CPU work goes to the worker processes (PARSE_PROCESSES, PARSE_PAGES)."""
+        settings = self.settings
+        if settings.getint("PARSE_PROCESSES") < 1:
+            return False
+        return settings.get("PARSE_PAGES") == "all" or len(response.body) > settings.getint("PARSE_HEAVY_BYTES")
+
+    @property
+    def page_pool(self) -> ProcessPool:
+        """The worker processes, made on first use and stopped when the last spider using them
+        closes: one pool in a process, for every spider in it (`crawlall` runs them all)."""
+        size = self.settings.getint("PARSE_PROCESSES")
+        if size not in _POOLS:
+            _POOLS[size] = (ProcessPool(size, preload=_PRELOAD), set())
+        pool, users = _POOLS[size]
+        users.add(id(self))
+        return pool
+
+    def stop_page_pool(self) -> None:
+        for size, (pool, users) in list(_POOLS.items()):
+            users.discard(id(self))
+            if not users:
+                pool.close()
+                del _POOLS[size]
 
     async def page_links(self, response: Response, links: SiteLinks) -> list[Link]:
         """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
         cut short is counted: links/capped_pages, links/dropped)."""
-        if not hasattr(response, "text"):
+        if not isinstance(response, TextResponse):
             return []
-        found = await self.off_reactor(response, partial(links.extract_links, response)) or []
+        return self.capped(response, await self.off_reactor(response, partial(links_in, *page_of(response), links)))
+
+    def capped(self, response: Response, found: list[Link] | None) -> list[Link]:
+        """At most MAX_LINKS_PER_PAGE of a page's links (more are counted and logged)."""
+        found = found or []
         cap = self.settings.getint("MAX_LINKS_PER_PAGE")
         if cap and len(found) > cap:
             self.crawler.stats.inc_value("links/capped_pages")
@@ -172,6 +228,9 @@ class ArticleSpider(scrapy.Spider):
 
     def no_article(self, response: Response, extraction: Extraction, why: str = "no article body") -> None:
         self.crawler.stats.inc_value("article/no_body")
+        if extraction.method == EMPTY:  # nothing was read from it: said once, here
+            self.crawler.stats.inc_value("article/empty_page")
+            why = "an empty page, no article body"
         self.logger.warning("%s found on %s (%s, %d bytes)", why, response.url,
                             extraction.method, len(response.body))
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.link import Link
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -37,10 +39,11 @@ from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
 from crawler.discover.feeds import feed_entries, is_feed_link
 from crawler.discover.patterns import PatternLearner, site_declaration
+from crawler.durable import write_atomic
 from crawler.extract.kind import ARTICLE, LISTING, NO_BODY, Verdict, judge
 from crawler.sites import host_aliases
 from crawler.spiders.base import ArticleSpider
-from crawler.spiders.links import SiteLinks
+from crawler.spiders.links import SiteLinks, page_of
 from crawler.urls import canonical_url, host_of
 
 _ARTICLE_LIKE = re.compile(r"(?:\d{5,}|(?:19|20)\d{2}[-/_]?\d{2}[-/_]?\d{2}).*\.(?:s?html?|asp|php|aspx|jsp)"
@@ -63,6 +66,26 @@ class NewsSitemap(Sitemap):
         if entry is not None:
             entry.update(news)
         return entry
+
+
+def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
+    """The feeds a page links to: `<link rel="alternate">` of a feed type, `<a>` to /rss.xml."""
+    found = []
+    for link in response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
+        href, type_ = link.attrib.get("href"), link.attrib.get("type")
+        if href and is_feed_link(href, type_):
+            found.append(response.urljoin(href))
+    for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
+        if is_feed_link(href) and links.owns(response.urljoin(href)):
+            found.append(response.urljoin(href))
+    return found
+
+
+def _links_and_feeds(body: bytes, url: str, encoding: str, kind: type[TextResponse],
+                     links: SiteLinks) -> tuple[list[Link], list[str]]:
+    """A page's links and the feeds it names, from its bytes: work for a worker process."""
+    response = kind(url, body=body, encoding=encoding)
+    return links.extract_links(response), feed_urls(response, links)
 
 
 class GenericSpider(ArticleSpider):
@@ -163,9 +186,12 @@ class GenericSpider(ArticleSpider):
             return
         async for item in self.judged(response, listed):
             yield item
-        for request in self.feed_links(response):
-            yield request
-        for link in await self.page_links(response, self.links):
+        found = await self.off_reactor(response, partial(_links_and_feeds, *page_of(response), self.links))
+        links, feeds = found or ([], [])
+        for url in feeds:
+            for request in self.discovery(url, self.parse_feed):
+                yield request
+        for link in self.capped(response, links):
             request = self.page_request(link.url, level + 1)
             if request is not None:
                 yield request
@@ -202,16 +228,6 @@ class GenericSpider(ArticleSpider):
         else:
             stats.inc_value("article/no_body")
             self.logger.debug("no article on %s (%s)", response.url, verdict.reason)
-
-    def feed_links(self, response: Response) -> Iterator[scrapy.Request]:
-        """The feeds a page links to: `<link rel="alternate">` of a feed type, `<a>` to /rss.xml."""
-        for link in response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
-            href, type_ = link.attrib.get("href"), link.attrib.get("type")
-            if href and is_feed_link(href, type_):
-                yield from self.discovery(response.urljoin(href), self.parse_feed)
-        for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
-            if is_feed_link(href) and self.links.owns(response.urljoin(href)):
-                yield from self.discovery(response.urljoin(href), self.parse_feed)
 
     # --- discovery ------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
@@ -295,7 +311,7 @@ class GenericSpider(ArticleSpider):
         folder = Path(self.settings.get("OUTPUT_DIR", "output")) / "sites"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.py"
-        path.write_text(text, "utf-8")
+        write_atomic(path, text)  # workers of one crawl sharing OUTPUT_DIR: whole files only
         self.logger.info("site declaration learned from this crawl, in %s:\n%s", path, text)
 
 

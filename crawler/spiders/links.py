@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.misc import arg_to_iter
@@ -40,3 +40,13 @@ class SiteLinks:
     def extract_links(self, response: Response) -> list[Link]:
         return [link for link in self.extractor.extract_links(response) if self.owns(link.url)
                 and not (self.deny_extensions and urlparse(link.url).path.lower().endswith(self.deny_extensions))]
+
+
+def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]]:
+    """What a worker process needs to rebuild a page (a Response does not pickle)."""
+    return response.body, response.url, response.encoding, type(response)
+
+
+def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks) -> list[Link]:
+    """The links of a page rebuilt from `page_of`: work for a worker process."""
+    return links.extract_links(kind(url, body=body, encoding=encoding))

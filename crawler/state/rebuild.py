@@ -84,10 +84,7 @@ def rebuild(output: Path, store: SqliteStore, config: DedupeConfig) -> Rebuilt:
                 evidence=evidence_of(record, SITES.get(record.get("site"))).as_dict())
             done.articles += added is not None
             done.urls += not store.known_url(record["canonical_url"])
-            # As mark_exported does, within this one transaction.
-            store.db.execute("UPDATE articles SET exported = 1 WHERE record_id = ?", (record["id"],))
-            store.db.execute("INSERT OR IGNORE INTO urls (canonical_url, record_id, first_seen) VALUES (?, ?, ?)",
-                             (record["canonical_url"], record["id"], record.get("fetched_at") or ""))
+            store.mark_exported(record["id"], record["canonical_url"], record.get("fetched_at") or "")
         for cluster in sorted({(r.get("dedupe") or {}).get("cluster") or r["id"] for r in records}):
             elect(store, cluster)  # each story's canonical record, by the same rule as a crawl's
     return done

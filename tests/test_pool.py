@@ -1,0 +1,158 @@
+"""The worker processes for heavy page work (crawler.extract.pool): results, a task over its
+budget killed with its worker, a dead worker replaced, nothing left running after close."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+from conftest import REPO, read_jsonl, run_scrapy
+from hostile_server import STORIES, article, nested
+
+from crawler.extract import extract
+from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def pool() -> ProcessPool:
+    with ProcessPool(1) as pool:
+        yield pool
+    assert not [pid for pid in pool.started if alive(pid)], "a worker outlived the pool"
+
+
+def test_work_runs_in_a_worker_process_started_once_and_reused(pool: ProcessPool) -> None:
+    assert pool.started == []  # started on first use
+    pids = {pool.run(os.getpid, timeout=60) for _ in range(3)}
+    assert pids == set(pool.started) and len(pids) == 1 and os.getpid() not in pids
+
+
+def test_extraction_in_a_worker_equals_extraction_here(pool: ProcessPool) -> None:
+    page = article(*STORIES[0]).encode("utf-8")
+    work = partial(extract, page, "http://hostile.example/news/a.html", content_type=b"text/html; charset=utf-8")
+    there = pool.run(work, timeout=60)
+    assert there.fields == work().fields and there.has_body
+
+
+def test_a_task_over_its_budget_has_its_worker_killed_and_replaced(pool: ProcessPool) -> None:
+    first = pool.run(os.getpid, timeout=60)
+    started = time.monotonic()
+    with pytest.raises(TaskTimeout, match=f"worker process {first} killed"):
+        pool.run(time.sleep, 30, timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert not alive(first)
+    second = pool.run(os.getpid, timeout=60)
+    assert second != first and pool.started == [first, second]
+
+
+def test_a_worker_killed_from_outside_fails_its_task_with_the_reason_and_is_replaced(pool: ProcessPool) -> None:
+    pid = pool.run(os.getpid, timeout=60)
+    threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()  # as the OOM killer would
+    with pytest.raises(WorkerCrashed, match="killed by SIGKILL"):
+        pool.run(time.sleep, 30, timeout=20)
+    with pytest.raises(WorkerCrashed, match="killed by SIGABRT"):
+        pool.run(os.abort, timeout=20)
+    assert pool.run(pow, 2, 10, timeout=60) == 1024
+    assert len(pool.started) == 3
+
+
+def test_an_error_in_the_work_is_its_traceback_and_the_worker_stays(pool: ProcessPool) -> None:
+    pid = pool.run(os.getpid, timeout=60)
+    with pytest.raises(TaskFailed, match="ValueError: invalid literal"):
+        pool.run(int, "x", timeout=60)
+    with pytest.raises(TaskFailed, match="does not pickle"):  # never sent
+        pool.run(lambda: 1, timeout=60)
+    assert pool.run(os.getpid, timeout=60) == pid
+
+
+def test_two_workers_take_tasks_side_by_side() -> None:
+    with ProcessPool(2) as pool:
+        threads = [threading.Thread(target=pool.run, args=(time.sleep, 1.5), kwargs={"timeout": 60})
+                   for _ in range(2)]
+        pool.run(os.getpid, timeout=60)  # both started and ready
+        pool.run(os.getpid, timeout=60)
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert time.monotonic() - started < 2.9
+    assert len(pool.started) == 2 and not [pid for pid in pool.started if alive(pid)]
+
+
+@pytest.mark.parametrize("depth", [300, 1000, 3000])
+def test_an_article_nested_deeper_than_libxml2s_limit_is_found(depth: int) -> None:
+    title, paragraphs = STORIES[1]
+    flat = extract(article(title, paragraphs).encode("utf-8"), "http://hostile.example/news/flat.html")
+    deep = extract(nested(title, paragraphs, depth).encode("utf-8"), "http://hostile.example/news/deep.html")
+    assert flat.has_body and deep.fields["body"] == flat.fields["body"] and deep.fields["title"] == title
+
+
+@pytest.mark.parametrize("page", [b"", b" \r\n\t\n ", b"\xef\xbb\xbf  "])
+def test_an_empty_page_is_read_as_empty_without_log_lines(page: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("DEBUG"):
+        extraction = extract(page, "http://hostile.example/news/empty.html", content_type=b"text/html")
+    assert extraction.method == "empty" and not extraction.has_body
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+
+
+def test_every_page_read_in_worker_processes_exports_what_reading_on_the_spot_does(server, tmp_path: Path) -> None:
+    def crawl(out: Path, *extra: str) -> tuple[list[tuple], str]:
+        result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={out}",
+                            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", *extra)
+        assert result.returncode == 0, result.stderr[-3000:]
+        items = read_jsonl(out / "articles" / "chuzhou.jsonl") + read_jsonl(out / "duplicates" / "chuzhou.jsonl")
+        return sorted((r["url"], r["title"], r["body"], r["published"]) for r in items), result.stderr
+
+    spot, spot_log = crawl(tmp_path / "spot")
+    pooled, pooled_log = crawl(tmp_path / "pooled", "-s", "PARSE_PAGES=all", "-s", "PARSE_PROCESSES=2")
+    assert spot and pooled == spot
+    assert "page worker process" not in spot_log  # small pages only: no worker started
+    workers = [int(pid) for pid in re.findall(r"page worker process (\d+) started", pooled_log)]
+    assert len(workers) == 2 and not [pid for pid in workers if alive(pid)]
+
+
+def test_an_unknown_parse_pages_value_is_refused(server, tmp_path: Path) -> None:
+    result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "PARSE_PAGES=some")
+    assert result.returncode != 0 and "PARSE_PAGES='some': one of heavy, all" in result.stderr
+
+
+HOLDER = """
+import sys, threading, time
+from crawler.extract.pool import ProcessPool
+pool = ProcessPool(1)
+threading.Thread(target=pool.run, args=(time.sleep, 600), kwargs={"timeout": 900}, daemon=True).start()
+while not pool.started:
+    time.sleep(0.05)
+print(pool.started[0], flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_busy_with_a_page_leaves_when_its_crawl_is_killed() -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    worker = int(holder.stdout.readline())
+    time.sleep(2.0)  # started and busy
+    assert alive(worker)
+    holder.kill()
+    holder.wait()
+    deadline = time.monotonic() + 10
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker), "a worker outlived its crawl"
