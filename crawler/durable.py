@@ -9,17 +9,26 @@ from pathlib import Path
 
 def append_whole(fd: int, data: bytes, *, sync: bool = True) -> int:
     """Append `data` at the end of the file, all or nothing; the offset it starts at. A failed
-    write is cut back off, so the file never ends in a partial line or record."""
+    write is cut back off, so the file never ends in a partial line or record. Several processes
+    may append to one file opened with O_APPEND: each write lands at the end as it is then, and
+    a failed write is cut back only while nothing was appended after it (never another's line)."""
     start = os.lseek(fd, 0, os.SEEK_END)
+    written = 0
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            n = os.write(fd, view)
+            if not written:
+                start = os.lseek(fd, 0, os.SEEK_CUR) - n  # where it landed (O_APPEND: the end then)
+            written += n
+            view = view[n:]
         if sync:
             os.fsync(fd)  # written is kept, whatever happens to the process next
     except OSError:
-        os.ftruncate(fd, start)
-        os.lseek(fd, start, os.SEEK_SET)
+        end = os.lseek(fd, 0, os.SEEK_CUR)
+        if written and os.fstat(fd).st_size == end:
+            os.ftruncate(fd, end - written)
+            os.lseek(fd, end - written, os.SEEK_SET)
         raise
     return start
 

@@ -29,8 +29,9 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]+")
 _SUSPECT = "\ud800-\udfff\x00-\x08\x0e-\x1b\x7f-\x9f\u200b\ufeff"
 _SUSPECT_RE = re.compile(f"[{_SUSPECT}]")
 # Bytes that were not valid UTF-8, as surrogate escapes; some GBK byte pairs
-# are valid UTF-8 (d5 b1 reads as ձ), so short gaps between escapes belong too.
-_ESCAPED_BYTES_RE = re.compile("[\udc80-\udcff](?:[^\n\udc80-\udcff]{0,8}[\udc80-\udcff])*")
+# are valid UTF-8 (d5 b1 reads as ձ), so short gaps between escapes belong too; a gap holds no
+# other surrogate (it has no bytes to give back: those are flagged as lone surrogates below).
+_ESCAPED_BYTES_RE = re.compile("[\udc80-\udcff](?:[^\n\ud800-\udfff]{0,8}[\udc80-\udcff])*")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\ufeff]+")
 # GBK bytes decoded as Latin-1: ÖÐÎÄ for 中文.
 _LATIN1_RE = re.compile("(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]){3,}")

@@ -110,3 +110,12 @@ def test_record_with_odd_fields():
     assert out["authors"] == ["", None, "李东华"]
     assert out["images"] == [{"url": "x"}, "junk"]
     assert out["title"] is None and out["body"] == ""
+
+
+def test_escaped_bytes_next_to_other_surrogates():
+    # A surrogate escape followed closely by a surrogate that is not one: the escapes that are
+    # bytes are read as such, the other surrogates replaced and flagged, nothing raises.
+    out, report = normalize_with_report("甲\udc81\ude5b\udc82乙")
+    assert "\ufffd" in out and out[0] == "甲" and out[-1] == "乙"
+    assert not any("\ud800" <= ch <= "\udfff" for ch in out)
+    assert "lone_surrogate" in report["flags"]
