@@ -3,8 +3,12 @@ only, and the full crawl (normalize, dedupe, archive, export), on the same local
 
     .venv/bin/python benchmarks/bench_crawl.py [--pages 2000] [--templates DIR]
     .venv/bin/python benchmarks/bench_crawl.py --pages 50000 --only full   # memory as the crawl grows
+    .venv/bin/python benchmarks/bench_crawl.py --profile --only full      # where the time goes
+    .venv/bin/python benchmarks/bench_crawl.py --pages 6000 --only full --trace-memory 2000,5000
 
-The site (served on 127.0.0.1 by the fixture server, under a host of its own) has listing pages
+The site (served on 127.0.0.1 by the fixture server, under a host of its own; every page
+generated once, before the crawls, into a temporary file, and served from it as bytes, so that
+the server's work is not what the crawls measure) has listing pages
 of 50 links and article pages built from real page templates: the fixture sites' article pages
 (the default), or the real pages of a folder given with `--templates` (used as templates only:
 their story is replaced). Each article is a distinct story made of sentences drawn from the
@@ -16,24 +20,38 @@ It prints, as pages/s and as a ratio to the extraction loop: the extraction loop
 each page's bytes, one core), a bare Scrapy fetch of the same pages (no parsing, no pipelines),
 the crawl with extraction only (no archive, no pipelines), and the full crawl; then the full
 crawl's time by stage (each stage's own time, timed around its calls) and its peak RSS at every
-checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages). The machine may be shared: compare the
-ratios measured in one run, not pages/s across runs.
+checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages; on stderr as they come, with the memory
+resident then, the process's own and its mapped files', the state store's size and the
+requests queued). `--profile` runs the crawls under cProfile instead of the stage timers (a
+builtin's time is charged to its callers' package); `--trace-memory A,B` compares tracemalloc
+snapshots taken at A and B article pages. The machine may be shared: compare the ratios
+measured in one run, not pages/s across runs. Each figure comes with the CPU time a page took
+in the process (the crawl's, between engine start and stop) and the extraction loop's over it:
+steadier than pages/s when others load the machine, but blind to work done in other processes
+(an extraction pool's).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import gc
 import gzip
+import io
 import json
 import os
+import pstats
 import random
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import tracemalloc
+from array import array
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -186,28 +204,64 @@ class Site:
         return body, headers, compressed
 
 
-class SiteServer(FixtureServer):
-    """The fixture server with the benchmark's site generated on request (no page held)."""
+class Pages:
+    """The site's pages generated once, before any crawl, into a file of `folder`, and read back
+    as bytes: the server does no work per page but a read, so the crawls measure the crawler,
+    not the page generator. Only each page's place in the file is held in memory."""
 
-    def __init__(self, site: Site) -> None:
-        super().__init__()
+    GZIP, GBK = 1, 2
+
+    def __init__(self, site: Site, folder: str) -> None:
         self.site = site
-        self.listings = (site.pages + PER_LISTING - 1) // PER_LISTING
+        self.offsets, self.lengths, self.flags = array("q"), array("q"), bytearray()
+        self.path = Path(folder) / "pages.bin"
+        with open(self.path, "wb") as fh:
+            for n in range(site.pages):
+                body, headers, compressed = site.page(n)
+                self.offsets.append(fh.tell())
+                self.lengths.append(len(body))
+                self.flags.append((self.GZIP if compressed else 0) | (self.GBK if "gbk" in headers[0][1] else 0))
+                fh.write(body)
+        self.fd = os.open(self.path, os.O_RDONLY)
+        self.listings = [self._listing(n) for n in range((site.pages + PER_LISTING - 1) // PER_LISTING)]
+        site._titles.clear()  # the listings hold what they need
+
+    def _listing(self, n: int) -> bytes:
+        links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
+                        for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
+        return f"<html><body><ul>{links}</ul></body></html>".encode()
+
+    def page(self, n: int) -> tuple[bytes, list[tuple[str, str]], bool]:
+        """As `Site.page`, read from the file."""
+        body = os.pread(self.fd, self.lengths[n], self.offsets[n])
+        flags = self.flags[n]
+        headers = [("Content-Type", f"text/html; charset={'gbk' if flags & self.GBK else 'utf-8'}")]
+        if flags & self.GZIP:
+            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+        return body, headers, bool(flags & self.GZIP)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class SiteServer(FixtureServer):
+    """The fixture server with the benchmark's site, its pages generated beforehand."""
+
+    def __init__(self, pages: Pages) -> None:
+        super().__init__()
+        self.pages = pages
 
     def answer(self, host: str, target: str, accept_gzip: bool) -> tuple[int, list, bytes, dict]:
         if host != HOST:
             return super().answer(host, target, accept_gzip)
         html = [("Content-Type", "text/html; charset=utf-8")]
         if target == "/":
-            links = "".join(f'<a href="/list/{n}.html">{n}</a> ' for n in range(self.listings))
+            links = "".join(f'<a href="/list/{n}.html">{n}</a> ' for n in range(len(self.pages.listings)))
             return 200, html, f"<html><body>{links}</body></html>".encode(), {}
-        if m := re.fullmatch(r"/list/(\d+)\.html", target):
-            n = int(m.group(1))
-            links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
-                            for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
-            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode(), {}
-        if (m := re.fullmatch(r"/a/(\d+)\.html", target)) and int(m.group(1)) < self.site.pages:
-            body, headers, compressed = self.site.page(int(m.group(1)))
+        if (m := re.fullmatch(r"/list/(\d+)\.html", target)) and int(m.group(1)) < len(self.pages.listings):
+            return 200, html, self.pages.listings[int(m.group(1))], {}
+        if (m := re.fullmatch(r"/a/(\d+)\.html", target)) and int(m.group(1)) < self.pages.site.pages:
+            body, headers, compressed = self.pages.page(int(m.group(1)))
             if compressed and not accept_gzip:
                 body, headers = gzip.decompress(body), headers[:1]
             return 200, headers, body, {}
@@ -216,19 +270,25 @@ class SiteServer(FixtureServer):
 
 # --- the extraction loop ----------------------------------------------------------------------
 
-def extraction_loop(site: Site, pages: int) -> tuple[float, int, int]:
-    """`extract` on each page as the spider gets it (decompressed): pages/s, mean page bytes,
-    and how many had an article body."""
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads; not of other processes, such as a pool's)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def extraction_loop(site: Pages, pages: int) -> tuple[float, float, int, int]:
+    """`extract` on each page as the spider gets it (decompressed): pages/s, CPU seconds a
+    page, mean page bytes, and how many had an article body."""
 
     bodies = []
     for n in range(pages):
         body, headers, compressed = site.page(n)
         bodies.append((gzip.decompress(body) if compressed else body, headers[0][1], f"http://{HOST}/a/{n}.html"))
     extract(bodies[0][0], bodies[0][2], content_type=bodies[0][1])  # warm-up: caches, lazy imports
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     found = sum(extract(body, url, content_type=ctype).has_body for body, ctype, url in bodies)
-    seconds = time.perf_counter() - started
-    return pages / seconds, sum(len(b) for b, _, _ in bodies) // pages, found
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    return pages / seconds, cpu / pages, sum(len(b) for b, _, _ in bodies) // pages, found
 
 
 # --- the crawls (each in a process of its own) ------------------------------------------------
@@ -240,11 +300,15 @@ MODES = {
 }
 
 
-def crawl(mode: str, server: SiteServer, pages: int) -> dict:
+def crawl(mode: str, server: SiteServer, pages: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as out:
         args = [sys.executable, __file__, "--child", mode, "--server", server.address, "--out", out,
-                "--pages", str(pages)]
-        done = subprocess.run(args, cwd=REPO, check=True, capture_output=True, text=True)
+                "--pages", str(pages), *extra]
+        # Its log and checkpoints go to this process's stderr as they come (a long crawl shows
+        # how far it is); its figures come back on stdout.
+        done = subprocess.run(args, cwd=REPO, check=False, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            raise SystemExit(f"the {mode} crawl failed (exit {done.returncode}): its log is above")
         results = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if not results:
             raise SystemExit(f"the {mode} crawl printed no result:\n{done.stderr[-4000:]}")
@@ -295,25 +359,108 @@ def _instrument(timer: StageTimer) -> None:
     store_methods = [n for n, v in vars(SqliteStore).items() if callable(v) and not n.startswith("_")]
     timer.patch("store", SqliteStore, *store_methods)
     timer.patch("store", dedupe.Deduper, "file")
-    timer.patch("WARC", WarcArchive, "capture", "metadata", "spider_closed")
+    # Not spider_closed: signals give a receiver every argument its code's signature accepts.
+    timer.patch("WARC", WarcArchive, "capture", "metadata")
     timer.patch("WARC", writer.WarcFiles, *[n for n, v in vars(writer.WarcFiles).items()
                                             if callable(v) and not n.startswith("_")])
     timer.patch("export", JsonlExportPipeline, "process_item", "close_spider")
 
 
-def child(mode: str, server: str, out: str, pages: int) -> None:
-    """Run one crawl in this process; print its figures as a JSON line."""
+PACKAGES = (("crawler.extract", "/crawler/extract/"), ("crawler.normalize", "/crawler/normalize/"),
+            ("crawler.dedupe", "/crawler/dedupe/"), ("crawler.archive", "/crawler/archive/"),
+            ("crawler.state", "/crawler/state/"), ("crawler (shell)", "/crawler/"), ("scrapy", "/scrapy/"),
+            ("twisted", "/twisted/"), ("parsel", "/parsel/"), ("w3lib", "/w3lib/"), ("warcio", "/warcio/"),
+            ("lxml", "lxml"), ("numpy", "/numpy/"), ("datasketch", "/datasketch/"),
+            ("itemadapter", "/itemadapter/"), ("json", "/json/"), ("asyncio", "/asyncio/"),
+            ("logging", "/logging/"), ("gzip/zlib", "gzip"), ("sqlite3", "sqlite3"), ("hashlib", "sha1"))
 
+
+def profile_report(profile: cProfile.Profile, top: int = 45) -> str:
+    """The functions with the most own time, and own time by package (a function's file)."""
+    text = io.StringIO()
+    stats = pstats.Stats(profile, stream=text)
+    stats.sort_stats("tottime").print_stats(top)
+    def package(function: tuple) -> str:
+        where = f"{function[0]} {function[2]}"
+        return next((label for label, part in PACKAGES if part in where), "other (stdlib)")
+
+    by_package: dict[str, float] = {}
+    for function, (_cc, _nc, own, _cum, callers) in stats.stats.items():
+        if function[0] == "~" and callers:  # a builtin (a regex, a hash, zlib): its callers' time
+            for caller, (_c, _n, spent, _t) in callers.items():
+                by_package[package(caller)] = by_package.get(package(caller), 0.0) + spent
+        else:
+            by_package[package(function)] = by_package.get(package(function), 0.0) + own
+    total = sum(by_package.values())
+    lines = [f"  {label:<28}{own:8.2f} s  {own / total:6.1%}"
+             for label, own in sorted(by_package.items(), key=lambda kv: -kv[1])]
+    return text.getvalue() + "\nown time by package:\n" + "\n".join(lines)
+
+
+class MemoryTrace:
+    """tracemalloc snapshots at two article counts; what grew between them, by line."""
+
+    def __init__(self, marks: tuple[int, int]) -> None:
+        self.marks = marks
+        self.snapshots: dict[int, tracemalloc.Snapshot] = {}
+        tracemalloc.start(8)
+
+    def reached(self, articles: int) -> None:
+        if articles in self.marks:
+            self.snapshots[articles] = tracemalloc.take_snapshot()
+
+    def report(self, top: int = 30) -> str:
+        if len(self.snapshots) < 2:
+            return "memory trace: the crawl did not reach both marks"
+        first, second = (self.snapshots[m] for m in self.marks)
+        grown = second.compare_to(first, "traceback")
+        total = sum(d.size_diff for d in grown)
+        lines = [f"memory grown from {self.marks[0]:,} to {self.marks[1]:,} article pages: {total / 2**20:,.1f} MiB "
+                 f"({total / (self.marks[1] - self.marks[0]):,.0f} B a page); the largest growths:"]
+        for diff in grown[:top]:
+            lines.append(f"  {diff.size_diff / 2**10:10,.0f} KiB  {diff.count_diff:+8,d} blocks")
+            lines += [f"      {frame.filename.replace(str(REPO) + '/', '')}:{frame.lineno}"
+                      for frame in list(diff.traceback)[-6:]]
+        return "\n".join(lines)
+
+
+def resident() -> str:
+    """This process's resident memory now: its own (anonymous) and mapped files' (the state
+    store's memory map among them)."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    mib = {k: int(status.get(k, "0 kB").split()[0]) / 1024 for k in ("RssAnon", "RssFile")}
+    return f"{mib['RssAnon']:,.0f} MiB own + {mib['RssFile']:,.0f} MiB files"
+
+
+def store_size(out: str) -> int:
+    return sum(p.stat().st_size for p in Path(out).glob("state.sqlite*"))
+
+
+def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
+          trace: tuple[int, int] | None = None, overrides: list[str] = ()) -> None:
+    """Run one crawl in this process; print its figures as a JSON line."""
 
     class BareFetch(GenericSpider):
         name = "bench-fetch"
 
-        def judged(self, response: Any, listed: bool) -> Any:  # the page is not read
-            return iter(())
+        async def judged(self, response: Any, listed: bool) -> AsyncIterator[Any]:  # the page is not read
+            for item in ():
+                yield item
 
     timer = StageTimer()
-    if mode == "full":
+    if mode == "full" and not profile:
         _instrument(timer)
+    memory = MemoryTrace(trace) if trace else None
+    collecting = {"started": 0.0, "seconds": 0.0, "full": 0}
+
+    def collected(phase: str, info: dict) -> None:  # the cyclic garbage collector's own time
+        if phase == "start":
+            collecting["started"] = time.perf_counter()
+        else:
+            collecting["seconds"] += time.perf_counter() - collecting["started"]
+            collecting["full"] += info["generation"] == 2
+
+    gc.callbacks.append(collected)
     os.chdir(REPO)
     settings = get_project_settings()
     settings.setdict({
@@ -324,6 +471,9 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     if mode != "full":
         settings.set("WARC_ENABLED", False, priority="cmdline")
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    for setting in overrides:
+        name, _, value = setting.partition("=")
+        settings.set(name, value, priority="cmdline")
     if mode == "fetch":
         settings.set("DOWNLOADER_MIDDLEWARES", {"crawler.downloader.known.KnownArticlesMiddleware": None},
                      priority="cmdline")
@@ -337,14 +487,23 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     def response_received(response: Any, request: Any, spider: Any) -> None:
         if request.meta.get("article"):
             seen["articles"] += 1
+            if memory:
+                memory.reached(seen["articles"])
             if seen["articles"] in CHECKPOINTS:
-                seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                peak = seen["rss"][seen["articles"]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                print(f"  ({mode}: {seen['articles']:,} article pages, peak RSS {peak / 2**20:,.0f} MiB, now "
+                      f"{resident()}, state store {store_size(out) / 2**20:,.0f} MiB, "
+                      f"{queued():,} requests queued, "
+                      f"{time.perf_counter() - seen['started']:,.0f} s)", file=sys.stderr, flush=True)
+
+    def queued() -> int:
+        return crawler.stats.get_value("scheduler/enqueued", 0) - crawler.stats.get_value("scheduler/dequeued", 0)
 
     def engine_started() -> None:
-        seen["started"] = time.perf_counter()
+        seen["started"], seen["cpu"] = time.perf_counter(), cpu_seconds()
 
     def engine_stopped() -> None:
-        seen["stopped"] = time.perf_counter()
+        seen["stopped"], seen["cpu"] = time.perf_counter(), cpu_seconds() - seen["cpu"]
 
     # Signals hold their receivers weakly: these live as long as this function runs.
     crawler.signals.connect(engine_started, signal=signals.engine_started)
@@ -352,15 +511,22 @@ def child(mode: str, server: str, out: str, pages: int) -> None:
     crawler.signals.connect(response_received, signal=signals.response_received)
     process.crawl(crawler, start_url=f"http://{HOST}/", allow=r"/a/\d+\.html$",
                   max_pages=pages + pages // PER_LISTING + 100)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     process.start()
+    if profiler:
+        profiler.disable()
     stats = crawler.stats.get_stats()
     print(json.dumps({
-        "mode": mode, "seconds": seen["stopped"] - seen["started"], "articles": seen["articles"],
+        "mode": mode, "seconds": seen["stopped"] - seen["started"], "cpu": seen["cpu"], "articles": seen["articles"],
         "items": stats.get("item_scraped_count", 0), "new": stats.get("dedupe/new_story", 0),
         "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
         "errors": {k: v for k, v in stats.items() if k.startswith(("errors/", "log_count/ERROR"))},
         "rss": seen["rss"], "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "stages": timer.own, "calls": timer.calls,
+        "stages": timer.own, "calls": timer.calls, "gc": collecting,
+        "profile": profile_report(profiler) if profiler else None,
+        "memory": memory.report() if memory else None,
     }))
 
 
@@ -373,32 +539,60 @@ def main() -> None:
     parser.add_argument("--templates", type=Path, default=None,
                         help="a folder of real article pages to use as templates (default: the fixture sites')")
     parser.add_argument("--only", choices=sorted(MODES), action="append", help="crawls to run (default: all)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the crawls under cProfile: the functions with most own time, own time by package")
+    parser.add_argument("--trace-memory", metavar="A,B", default=None,
+                        help="tracemalloc snapshots at A and B article pages: what grew between them, by line")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                        help="a Scrapy setting for the crawls (e.g. CONCURRENT_ITEMS=100), as -s gives one")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--server", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
-        child(opts.child, opts.server, opts.out, opts.pages)
+        trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
+        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set)
         return
-    site = Site(opts.pages, opts.templates)
-    print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
-          f"sentences; ~10% copies, ~20% GBK, ~30% gzip", flush=True)
+    # Stopped (SIGTERM): the temporary site and crawl outputs are removed on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
+    extra += [f"--set={setting}" for setting in opts.set]
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
+        started = time.perf_counter()
+        site = Site(opts.pages, opts.templates)
+        pages = Pages(site, folder)
+        print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
+              f"sentences; ~10% copies, ~20% GBK, ~30% gzip ({time.perf_counter() - started:.0f} s to generate, "
+              f"{os.path.getsize(pages.path) / 2**20:,.0f} MiB as served)", flush=True)
+        try:
+            report(opts, pages, extra)
+        finally:
+            pages.close()
+
+
+def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     sample = min(opts.sample, opts.pages)
-    rate, mean_bytes, found = extraction_loop(site, sample)
-    print(f"{'extraction loop':<26}{rate:8.1f} pages/s  1.00   ({sample:,} pages, {mean_bytes / 1024:.0f} KB "
-          f"on average, {found:,} with a body; one core)", flush=True)
+    rate, cpu, mean_bytes, found = extraction_loop(site, sample)
+    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio")
+    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   ({sample:,} pages, "
+          f"{mean_bytes / 1024:.0f} KB on average, {found:,} with a body; one core)", flush=True)
     full = None
     with SiteServer(site) as server:
         for mode in [m for m in MODES if not opts.only or m in opts.only]:
-            result = crawl(mode, server, opts.pages)
+            result = crawl(mode, server, opts.pages, extra)
             pages_s = result["articles"] / result["seconds"]
-            print(f"{MODES[mode]:<26}{pages_s:8.1f} pages/s  {pages_s / rate:4.2f}   ({result['articles']:,} "
+            page_cpu = result["cpu"] / max(1, result["articles"])
+            print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
+                  f"{cpu / page_cpu:4.2f}   ({result['articles']:,} "
                   f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
                   f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
                   flush=True)
+            for part in ("profile", "memory"):
+                if result.get(part):
+                    print(f"\n{MODES[mode]}, {part}:\n{result[part]}\n", flush=True)
             if mode == "full":
                 full = result
-    if full is None:
+    if full is None or opts.profile:
         return
     print(f"\nfull crawl: {full['new']:,} new stories, {full['copies']:,} copies; own time by stage "
           f"(ms per article page):")
@@ -408,9 +602,12 @@ def main() -> None:
         spent = full["stages"].get(stage, 0.0)
         staged += spent
         print(f"  {stage:<12}{spent / full['articles'] * 1000:7.2f}   {spent / total:5.1%}")
+    collector = full["gc"]["seconds"]  # inside the stages' time and the rest's, wherever it struck
     rest = total - staged
     print(f"  {'the rest':<12}{rest / full['articles'] * 1000:7.2f}   {rest / total:5.1%}   "
-          f"(Scrapy, Twisted, HTTP, link extraction, items)")
+          f"(Scrapy, Twisted, HTTP, link extraction, items; --profile tells them apart)")
+    print(f"  {'(of all: gc)':<12}{collector / full['articles'] * 1000:7.2f}   {collector / total:5.1%}   "
+          f"(the cyclic garbage collector, {full['gc']['full']} full collections)")
     print("peak RSS of the full crawl: " + ", ".join(
         f"{int(n):,} pages {v / 2**20:,.0f} MiB" for n, v in sorted(full["rss"].items(), key=lambda kv: int(kv[0]))))
     marks = {int(n): v for n, v in full["rss"].items()}

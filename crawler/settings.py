@@ -16,6 +16,9 @@ USER_AGENT = (
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Outputs of one callback processed at once: Scrapy starts this many tasks per response (its
+# default, 100, costs more than a page's few requests and one item need).
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%
 AUTOTHROTTLE_ENABLED = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from crawler.text import is_spam
 
@@ -13,6 +14,7 @@ from crawler.text import is_spam
 _NOT_CONTENT = re.compile(r"[^\w]|_", re.UNICODE)
 
 
+@lru_cache(maxsize=16)  # one body's hash, signature and evidence read it: computed once
 def canonical_text(body: str) -> str:
     """What a story's copies share: its lines less keyword spam (which clones append, and
     which extraction may have missed), and of those only letters, digits and CJK characters."""

@@ -63,9 +63,10 @@ class JsonlExportPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        copy = (adapter.get("dedupe") or {}).get("duplicate_of")
+        record = adapter.asdict()
+        copy = (record.get("dedupe") or {}).get("duplicate_of")
         kind = "duplicates" if copy else "articles"
-        line = (json.dumps(adapter.asdict(), ensure_ascii=False) + "\n").encode("utf-8")
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             fd = self._file(kind, self.crawler.spider.name)
             # Kept in the store first: a crash before the batch is marked loses no line.
@@ -76,10 +77,10 @@ class JsonlExportPipeline:
             report_fault(self.crawler, "export", error)
             raise DropItem(f"not exported: {error}") from error
         try:
-            append_lines(self.output_dir / CLUSTER_LOG, cluster_events(adapter.asdict()))
+            append_lines(self.output_dir / CLUSTER_LOG, cluster_events(record))
         except OSError as error:  # the next run's recovery logs the events of exported records
             report_fault(self.crawler, "cluster log", error)
-        self.pending.append((adapter["id"], adapter["canonical_url"], adapter["fetched_at"]))
+        self.pending.append((record["id"], record["canonical_url"], record["fetched_at"]))
         if len(self.pending) >= self.batch or time.monotonic() - self.synced_at >= self.batch_seconds:
             self.commit()
         return item

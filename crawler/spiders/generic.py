@@ -75,7 +75,7 @@ def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
         href, type_ = link.attrib.get("href"), link.attrib.get("type")
         if href and is_feed_link(href, type_):
             found.append(response.urljoin(href))
-    for href in response.xpath("//a/@href").getall():
+    for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
         if is_feed_link(href) and links.owns(response.urljoin(href)):
             found.append(response.urljoin(href))
     return found

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlparse
 
 from scrapy.http import Response, TextResponse
 from scrapy.link import Link
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.utils.misc import arg_to_iter
 
 from crawler.urls import on_hosts
 
@@ -26,13 +28,18 @@ class SiteLinks:
         self.hosts = tuple(hosts)
         self.subdomains = subdomains
         self.www = www
-        self.extractor = LinkExtractor(unique=True, **extractor)
+        # The extensions not followed, in one `endswith` (LinkExtractor tries them one by one,
+        # a hundred for every link of every page).
+        deny = extractor.pop("deny_extensions", None)
+        self.deny_extensions = tuple("." + e for e in arg_to_iter(IGNORED_EXTENSIONS if deny is None else deny))
+        self.extractor = LinkExtractor(unique=True, deny_extensions=(), **extractor)
 
     def owns(self, url: str) -> bool:
         return on_hosts(url, self.hosts, subdomains=self.subdomains, www=self.www)
 
     def extract_links(self, response: Response) -> list[Link]:
-        return [link for link in self.extractor.extract_links(response) if self.owns(link.url)]
+        return [link for link in self.extractor.extract_links(response) if self.owns(link.url)
+                and not (self.deny_extensions and urlparse(link.url).path.lower().endswith(self.deny_extensions))]
 
 
 def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]]:
