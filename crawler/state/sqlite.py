@@ -59,9 +59,11 @@ class SqliteStore(SqlStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=120000")
-        # A store of millions of fingerprints: keep its hot B-tree pages in memory.
-        self.db.execute("PRAGMA cache_size=-131072")  # 128 MiB
-        self.db.execute("PRAGMA mmap_size=1073741824")  # reads through a 1 GiB map
+        # A bounded page cache and no memory map: the crawl's memory stays flat as the store
+        # grows (a map's pages count as the process's own); the kernel's file cache keeps the
+        # rest of the store's hot pages.
+        self.db.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        self.db.execute("PRAGMA mmap_size=0")
         self.db.execute("PRAGMA temp_store=MEMORY")
         with self.lock:
             self.db.executescript(self.dialect.tables())
