@@ -348,11 +348,14 @@ class StageTimer:
                 setattr(owner, name, self.wrap(stage, getattr(owner, name)))
 
 
-def _instrument(timer: StageTimer) -> None:
-    """Time the full crawl's stages where they are called."""
+def _instrument(timer: StageTimer, in_workers: bool = False) -> None:
+    """Time the full crawl's stages where they are called. With every page read in the worker
+    processes (PARSE_PAGES=all), decoding and extraction are not timed here: they run there, and
+    a timed wrapper would not pickle."""
 
-    timer.patch("decode", extract_module, "decode_html")
-    timer.patch("extract", spider_base, "extract")
+    if not in_workers:
+        timer.patch("decode", extract_module, "decode_html")
+        timer.patch("extract", spider_base, "extract")
     timer.patch("normalize", NormalizePipeline, "process_item")
     timer.patch("fingerprint", dedupe, "content_hash")
     timer.patch("fingerprint", dedupe.Signer, "signature", "band_keys")
@@ -449,7 +452,7 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
 
     timer = StageTimer()
     if mode == "full" and not profile:
-        _instrument(timer)
+        _instrument(timer, in_workers="PARSE_PAGES=all" in overrides)
     memory = MemoryTrace(trace) if trace else None
     collecting = {"started": 0.0, "seconds": 0.0, "full": 0}
 
