@@ -141,7 +141,7 @@ REDIS_URL = ""
 RUN_GROUP = ""
 RUN_LEASE_TTL = 60  # seconds a run's lease lasts unless renewed (a killed run's lock frees then)
 FRONTIER_HEARTBEAT_TTL = 30  # seconds without a heartbeat after which a worker is dead
-FRONTIER_IDLE_POLL = 0.2  # seconds between looks at the shared queue while this worker has nothing
+FRONTIER_IDLE_POLL = 0.05  # seconds between looks at the shared queue while this worker has nothing
 # `scrapy crawl SPIDER -s WORKERS=N` (or `crawlall --workers N`) runs N processes of the crawl on
 # this machine, one run group on the shared frontier (REDIS_URL required); WORKER_OF is set by
 # that command for its workers (they report their share of the run as a part).
