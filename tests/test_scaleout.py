@@ -18,7 +18,7 @@ from conftest import REPO, read_jsonl
 from crawler.dedupe import Deduper
 from crawler.fixtures import FixtureServer
 from crawler.state import open_store
-from crawler.testing.newssite import news_site
+from crawler.testing.newssite import serve_news_site
 
 HOST = "www.scaleout-news.example"
 ARTICLES = 60
@@ -28,10 +28,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def site() -> FixtureServer:
     with FixtureServer() as srv:
-        for target, body in news_site(HOST, ARTICLES).items():
-            # Articles take a moment: the crawl lasts long enough for every worker to join.
-            srv.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
-                          delay=0.3 if target.startswith("/content/") else 0.0)
+        # Articles take a moment: the crawl lasts long enough for every worker to join.
+        serve_news_site(srv, HOST, ARTICLES, article_delay=0.3)
         yield srv
 
 

@@ -22,7 +22,7 @@ from test_archive import PYWB, free_port
 from crawler import runs
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
-from crawler.testing.newssite import news_site
+from crawler.testing.newssite import news_site, serve_news_site
 
 HOST = "www.workers-news.example"
 ARTICLES = 40
@@ -32,10 +32,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def site() -> FixtureServer:
     with FixtureServer() as srv:
-        for target, body in news_site(HOST, ARTICLES, paragraphs=8).items():
-            # Articles take a moment: the crawl lasts long enough for both workers to join it.
-            srv.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
-                          delay=0.2 if target.startswith("/content/") else 0.0)
+        # Articles take a moment: the crawl lasts long enough for every worker to join.
+        serve_news_site(srv, HOST, ARTICLES, paragraphs=8, article_delay=0.2)
         yield srv
 
 

@@ -9,6 +9,7 @@ with `scrapy crawl generic -a start_url=http://HOST/list/1.html -a allow=/conten
 from __future__ import annotations
 
 import random
+from typing import Any
 
 _WORDS = ("淮南 市委 市政府 召开 常务 会议 研究 部署 重点 工作 项目 建设 推进 经济 发展 社会 民生 保障 "
           "城市 乡村 振兴 产业 升级 改革 创新 科技 企业 投资 就业 教育 医疗 卫生 交通 道路 环境 治理 "
@@ -64,3 +65,12 @@ def news_site(host: str, articles: int, *, per_listing: int = 40, paragraphs: in
         routes[f"/content/{n}.html"] = article_page(n, paragraphs=paragraphs, seed=seed)
     routes["/robots.txt"] = "User-agent: *\nAllow: /\n"
     return routes
+
+
+def serve_news_site(server: Any, host: str, articles: int, *, paragraphs: int = 30,
+                    article_delay: float = 0.0) -> None:
+    """Add the site's routes to a fixture server (anything with `add_route`); article pages
+    answer after `article_delay` seconds, so a crawl lasts long enough for workers to join it."""
+    for target, body in news_site(host, articles, paragraphs=paragraphs).items():
+        server.add_route(host, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
+                         delay=article_delay if target.startswith("/content/") else 0.0)
