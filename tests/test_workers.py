@@ -22,6 +22,7 @@ from test_archive import PYWB, free_port
 from crawler import runs
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
+from crawler.testing import clonify
 from crawler.testing.newssite import news_site, serve_news_site
 
 HOST = "www.workers-news.example"
@@ -194,3 +195,29 @@ def test_workers_parts_add_up_to_one_report() -> None:
     share = {**part, "articles": {**part["articles"], "already_archived": 0}}
     assert runs.assess(share, [], part=True) == []
     assert runs.assess(share, history) == ["found 2 articles; its recent runs found 10"]
+
+
+def test_a_clone_fetched_by_one_worker_clusters_with_its_original_fetched_by_the_other(
+        redis_url: str, postgres_url: str, tmp_path: Path) -> None:
+    # 24 articles: the last 12 are clone copies (traditional script, inserted pinyin, folded
+    # punctuation) of the first 12, listed far from them, so the two workers share the pairs out.
+    pages = news_site(HOST, 24, paragraphs=8)
+    for n in range(12):
+        pages[f"/content/{12 + n}.html"] = clonify(pages[f"/content/{n}.html"], seed=n)
+    out = tmp_path / "out"
+    with FixtureServer() as srv:
+        for target, body in pages.items():
+            srv.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
+                          delay=0.2 if target.startswith("/content/") else 0.0)
+        result = run_scrapy(*command(srv, out, "-s", "WORKERS=2", "-s", f"REDIS_URL={redis_url}",
+                                     "-s", f"STATE_URL={postgres_url}"), timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = {r["url"]: r for kind in ("articles", "duplicates") for r in read_jsonl(out / kind / "generic.jsonl")}
+    assert len(records) == 24
+    split = 0
+    for n in range(12):
+        original, clone = (records[f"http://{HOST}/content/{m}.html"] for m in (n, 12 + n))
+        assert clone["dedupe"]["cluster"] == original["dedupe"]["cluster"], n
+        split += clone["warc"]["filename"].rsplit("-", 1)[1] != original["warc"]["filename"].rsplit("-", 1)[1]
+    assert split, "every pair was fetched by one worker"
+    assert len({r["dedupe"]["cluster"] for r in records.values()}) == 12
