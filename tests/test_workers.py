@@ -23,7 +23,7 @@ from crawler import runs
 from crawler.fixtures import FixtureServer
 from crawler.sites import SITES
 from crawler.testing import clonify
-from crawler.testing.newssite import news_site, serve_news_site
+from crawler.testing.newssite import news_site, serve_news_site, serve_pages
 
 HOST = "www.workers-news.example"
 ARTICLES = 40
@@ -206,9 +206,7 @@ def test_a_clone_fetched_by_one_worker_clusters_with_its_original_fetched_by_the
         pages[f"/content/{12 + n}.html"] = clonify(pages[f"/content/{n}.html"], seed=n)
     out = tmp_path / "out"
     with FixtureServer() as srv:
-        for target, body in pages.items():
-            srv.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
-                          delay=0.2 if target.startswith("/content/") else 0.0)
+        serve_pages(srv, HOST, pages, article_delay=0.2)
         result = run_scrapy(*command(srv, out, "-s", "WORKERS=2", "-s", f"REDIS_URL={redis_url}",
                                      "-s", f"STATE_URL={postgres_url}"), timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

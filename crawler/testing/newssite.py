@@ -69,8 +69,13 @@ def news_site(host: str, articles: int, *, per_listing: int = 40, paragraphs: in
 
 def serve_news_site(server: Any, host: str, articles: int, *, paragraphs: int = 30,
                     article_delay: float = 0.0) -> None:
-    """Add the site's routes to a fixture server (anything with `add_route`); article pages
-    answer after `article_delay` seconds, so a crawl lasts long enough for workers to join it."""
-    for target, body in news_site(host, articles, paragraphs=paragraphs).items():
+    """Add the site's routes to a fixture server (anything with `add_route`)."""
+    serve_pages(server, host, news_site(host, articles, paragraphs=paragraphs), article_delay=article_delay)
+
+
+def serve_pages(server: Any, host: str, pages: dict[str, str], *, article_delay: float = 0.0) -> None:
+    """Add {target: html} routes (a `news_site`, perhaps altered) to a fixture server; article
+    pages answer after `article_delay` seconds, so a crawl lasts long enough for workers to join it."""
+    for target, body in pages.items():
         server.add_route(host, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")],
                          delay=article_delay if target.startswith("/content/") else 0.0)
