@@ -9,8 +9,6 @@ items of that response.
 
 from __future__ import annotations
 
-import sqlite3
-
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
@@ -18,6 +16,7 @@ from crawler.archive import Exchange
 from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
 from crawler.extensions.faults import report_fault
+from crawler.state import STORE_ERRORS
 
 
 class WarcCaptureMiddleware:
@@ -51,7 +50,7 @@ class WarcCaptureMiddleware:
     def archive_exchange(self, request: Request, exchange: Exchange) -> None:
         try:
             self.archive.capture(request, exchange)
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, *STORE_ERRORS) as error:
             # Not archived, so not to be exported either: the page is given up on (the spider's
             # errback counts it) and the crawl stops with the fault.
             report_fault(self.crawler, "WARC" if isinstance(error, OSError) else "state store", error)

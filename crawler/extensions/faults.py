@@ -7,12 +7,13 @@ keep), and the crawl commands exit non-zero with its one-line reason. Components
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
+
+from crawler.state import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class Faults:
 
     def item_error(self, item: object, response: object, spider: object, failure: Failure) -> None:
         # A pipeline that let a write error through (the dedupe filing, the metadata record).
-        if failure.check(sqlite3.Error):
+        if failure.check(*STORE_ERRORS):
             self.fail("state store", failure.value)
         elif failure.check(OSError):
             self.fail("write", failure.value)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from crawler.durable import append_whole
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CLUSTER_LOG, CrawlState, append_lines
+from crawler.state import STORE_ERRORS
 
 
 class JsonlExportPipeline:
@@ -98,7 +98,7 @@ class JsonlExportPipeline:
         try:
             # Only now are the articles archived for good: their URLs are not fetched again.
             self.store.mark_exported_many(pending)
-        except sqlite3.Error as error:  # the records are exported: the next run's recovery marks them
+        except STORE_ERRORS as error:  # the records are exported: the next run's recovery marks them
             report_fault(self.crawler, "state store", error)
 
     def close_spider(self) -> None:

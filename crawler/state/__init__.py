@@ -9,17 +9,23 @@ dialect; `open_store` chooses the backend by `STATE_URL`.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import psycopg
 
 from crawler.archive.writer import Original
 from crawler.state.postgres import PostgresStore
 from crawler.state.sql import Member, Staged, StateStoreError
 from crawler.state.sqlite import SqliteStore
+
+# What a failing store raises, whichever the backend: callers that must tell a store fault from
+# others catch these, not one driver's errors.
+STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error, StateStoreError)
 
 
 class PayloadStore(Protocol):
@@ -94,5 +100,5 @@ def open_store(output_dir: str | Path, url: str = "") -> StateStore:
     raise ValueError(f"unsupported state store {url!r} (supported: sqlite:///PATH, postgresql://...)")
 
 
-__all__ = ["ArticleStore", "Member", "PayloadStore", "PostgresStore", "RunLedger", "Staged", "StateStore",
+__all__ = ["STORE_ERRORS", "ArticleStore", "Member", "PayloadStore", "PostgresStore", "RunLedger", "Staged", "StateStore",
            "StateStoreError", "UrlStore", "open_store", "SqliteStore"]
