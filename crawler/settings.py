@@ -150,6 +150,9 @@ WORKER_OF = ""
 # With REDIS_URL, every worker's requests to a host take turns in Redis: CONCURRENT_REQUESTS_PER_DOMAIN
 # and DOWNLOAD_DELAY (or a larger robots.txt Crawl-delay) hold for all of them together.
 POLITENESS_SHARED = True
+# Seconds a request's turn at its host lasts unless its worker renews it (a heartbeat every third of
+# it): a killed worker's turns are free this soon, a live worker's long download keeps its turn.
+POLITENESS_LEASE = 10
 ADDONS = {"crawler.frontier.FrontierAddon": 0}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

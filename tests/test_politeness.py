@@ -1,15 +1,17 @@
 """Politeness across workers: two crawl processes on one shared Redis give one host no more than
 one request at a time and DOWNLOAD_DELAY (or the robots.txt Crawl-delay) between them, as the
-host's own server sees it; the arithmetic of the host's turns on its own."""
+host's own server sees it; a killed worker's turn frees within POLITENESS_LEASE while a live
+worker's long download keeps its own; the arithmetic of the host's turns on its own."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.downloader.polite import SharedPolitenessMiddleware
-from crawler.politeness import HostTurns, end_turn, host_delay, take_turn
+from crawler.politeness import HostTurns, end_turn, host_delay, renew_turns, take_turn
 from crawler.testing.newssite import news_site
 
 HOST = "www.polite-news.example"
@@ -27,11 +29,16 @@ HOST = "www.polite-news.example"
 
 class ArrivalServer:
     """Serves {target: body} for any host and logs (arrival time, target) as each request arrives,
-    before it is answered."""
+    before it is answered. With `hold` set, the first article page asked for is answered that many
+    seconds late (or never, should the server close first); `held` says when it arrived, from which
+    User-Agent, and when it was answered."""
 
     def __init__(self, routes: dict[str, str]) -> None:
         self.routes = routes
         self.arrivals: list[tuple[float, str]] = []
+        self.hold = 0.0
+        self.held: dict[str, object] = {}
+        self.closing = threading.Event()
         lock = threading.Lock()
         server = self
 
@@ -44,6 +51,12 @@ class ArrivalServer:
             def do_GET(self) -> None:
                 with lock:
                     server.arrivals.append((time.time(), self.path))
+                    slow = server.hold and not server.held and self.path.startswith("/content/")
+                    if slow:
+                        server.held.update(path=self.path, arrived=time.time(), agent=self.headers["User-Agent"])
+                if slow:
+                    server.closing.wait(server.hold)
+                    server.held["answered"] = time.time()
                 body = server.routes.get(self.path)
                 data = (body or "not found").encode("utf-8")
                 self.send_response(200 if body is not None else 404)
@@ -59,6 +72,7 @@ class ArrivalServer:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -70,8 +84,10 @@ def polite_site() -> Iterator[ArrivalServer]:
     srv.close()
 
 
-def crawl_workers(site: ArrivalServer, tmp_path: Path, redis_url: str, *extra: str) -> list[Path]:
-    """Two workers of one crawl, each with its own output, on the shared frontier; their outputs."""
+def start_workers(site: ArrivalServer, tmp_path: Path, redis_url: str,
+                  *extra: str) -> tuple[list[Path], list[subprocess.Popen[bytes]]]:
+    """Two workers of one crawl, each with its own output and User-Agent (`zh-news-test-a`, `-b`),
+    on the shared frontier: their outputs and processes."""
     outs = [tmp_path / "a", tmp_path / "b"]
     procs = []
     for out in outs:
@@ -81,9 +97,16 @@ def crawl_workers(site: ArrivalServer, tmp_path: Path, redis_url: str, *extra: s
                 "-s", f"REDIS_URL={redis_url}", "-s", "FRONTIER_HEARTBEAT_TTL=6", "-s", "RUN_GROUP=polite",
                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
                 # One request in hand per worker: neither takes the whole queue while it waits.
-                "-s", "CONCURRENT_REQUESTS=1", "-s", "WARC_ENABLED=0", "-s", "PROGRESS_INTERVAL=0", *extra]
+                "-s", "CONCURRENT_REQUESTS=1", "-s", "WARC_ENABLED=0", "-s", "PROGRESS_INTERVAL=0",
+                "-s", f"USER_AGENT=zh-news-test-{out.name}", *extra]
         procs.append(subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=REPO, stdout=subprocess.DEVNULL,
                                       stderr=open(out / "log.txt", "w"), env={**os.environ, "PYTHONUNBUFFERED": "1"}))
+    return outs, procs
+
+
+def crawl_workers(site: ArrivalServer, tmp_path: Path, redis_url: str, *extra: str) -> list[Path]:
+    """Two workers of one crawl run to their end; their outputs."""
+    outs, procs = start_workers(site, tmp_path, redis_url, *extra)
     codes = [p.wait(timeout=300) for p in procs]
     assert codes == [0, 0], [(o / "log.txt").read_text()[-3000:] for o in outs]
     return outs
@@ -116,6 +139,87 @@ def test_robots_crawl_delay_holds_across_workers(polite_site: ArrivalServer, red
     pages = [(gap, target) for gap, target in gaps(polite_site.arrivals) if target != "/robots.txt"]
     assert len(pages) >= 9, pages
     assert min(pages)[0] >= 1.5, pages
+
+
+def wait_for(condition: Callable[[], object], timeout: float) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+# A short lease and a long timeout: under the old rule (a turn lasted DOWNLOAD_TIMEOUT + 30 s) a
+# killed worker's turn would keep the host from every other worker for 150 s.
+LEASE = 2.0
+# AutoThrottle off: the gap the gate keeps is DOWNLOAD_DELAY's alone.
+LEASED = ("-s", f"POLITENESS_LEASE={LEASE:g}", "-s", "DOWNLOAD_TIMEOUT=120", "-s", "DOWNLOAD_DELAY=0.2",
+          "-s", "AUTOTHROTTLE_ENABLED=0")
+
+
+@pytest.mark.slow
+def test_a_killed_workers_turn_frees_within_the_lease(polite_site: ArrivalServer, redis_url: str,
+                                                       tmp_path: Path) -> None:
+    polite_site.hold = 600.0  # the killed worker's request is never answered
+    outs, procs = start_workers(polite_site, tmp_path, redis_url, *LEASED)
+    try:
+        wait_for(lambda: polite_site.held, 120)
+        held = polite_site.held
+        dead = ["zh-news-test-a", "zh-news-test-b"].index(str(held["agent"]))
+        time.sleep(LEASE)  # renewed meanwhile: the host waits for the live download
+        procs[dead].send_signal(signal.SIGKILL)
+        killed = time.time()
+        assert not [a for a in polite_site.arrivals if a[0] > float(held["arrived"])], polite_site.arrivals
+        wait_for(lambda: [a for a in polite_site.arrivals if a[0] > killed], 30)
+        after = min(a for a in polite_site.arrivals if a[0] > killed)
+        # Free within a lease of the last renewal (plus the other worker's poll and the request's trip).
+        assert after[0] - killed < LEASE + 1.5, (after[0] - killed, after)
+        live = procs[1 - dead]
+        assert live.wait(timeout=120) == 0, (outs[1 - dead] / "log.txt").read_text()[-3000:]
+        # The dead worker's request went back to the frontier and was fetched again, answered at once.
+        assert [t for _, t in polite_site.arrivals].count(str(held["path"])) == 2, polite_site.arrivals
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.mark.slow
+def test_a_live_workers_long_download_keeps_its_turn(polite_site: ArrivalServer, redis_url: str,
+                                                      tmp_path: Path) -> None:
+    polite_site.hold = 3 * LEASE
+    outs = crawl_workers(polite_site, tmp_path, redis_url, *LEASED)
+    assert sum(len(read_jsonl(o / "articles" / "generic.jsonl")) for o in outs) == 8
+    held = polite_site.held
+    arrived, answered = float(held["arrived"]), float(held["answered"])
+    assert answered - arrived >= 3 * LEASE
+    during = [a for a in polite_site.arrivals if arrived < a[0] < answered]
+    assert not during, (during, held)
+    # The other worker was asking all along: the host's next request came as soon as the turn ended.
+    after = min(a for a in polite_site.arrivals if a[0] > answered)
+    assert after[0] - answered < 1.0, (after, held)
+
+
+def test_a_live_workers_turns_are_renewed_and_an_expired_one_stays_expired() -> None:
+    state, _ = take_turn(HostTurns(), 0.0, "w-1", delay=0.0, concurrency=3, lease=10)
+    state, _ = take_turn(state, 1.0, "w-2", delay=0.0, concurrency=3, lease=10)
+    state, _ = take_turn(state, 2.0, "other-1", delay=0.0, concurrency=3, lease=10)
+    state = renew_turns(state, 8.0, ["w-1", "w-2", "w-gone"], lease=10)
+    assert state.held == {"w-1": 18.0, "w-2": 18.0, "other-1": 12.0}  # the other worker's is its own
+    assert not take_turn(state, 15.0, "x", delay=0.0, concurrency=2, lease=10)[1].granted
+    # A turn that starts later than a lease from now (a long Crawl-delay) is not cut short.
+    later, turn = take_turn(HostTurns(last=100.0), 100.0, "w-3", delay=30.0, concurrency=1, lease=10)
+    assert turn.start == 130.0 and renew_turns(later, 101.0, ["w-3"], lease=10).held == {"w-3": 140.0}
+    # Frozen past its lease: the turn expired and went to another; renewing it brings nothing back,
+    # and ending it leaves the other's turn as it is.
+    state, turn = take_turn(state, 20.0, "x", delay=0.0, concurrency=1, lease=10)
+    assert turn.granted and list(state.held) == ["x"]
+    state = renew_turns(state, 21.0, ["w-1", "w-2"], lease=10)
+    assert state.held == {"x": 30.0}
+    ended = end_turn(state, 22.0, "w-1")
+    assert ended.held == {"x": 30.0} and ended.last == 20.0
+    # Expired and not yet cleared by another's asking: still not renewed.
+    assert renew_turns(HostTurns(held={"w-1": 5.0}), 6.0, ["w-1"], lease=10).held == {}
 
 
 def test_a_turn_waits_for_the_delay_after_the_latest_start_and_end() -> None:

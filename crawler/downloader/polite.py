@@ -11,6 +11,14 @@ machines whose clocks differ still keep the gap. Scrapy's per-process delay, Aut
 included, still spaces a worker's own requests; a request asks the shared gate for the larger of
 the configured delay, the Crawl-delay and its worker's current (AutoThrottle) delay, so a worker
 that sees the host slow down slows every worker's requests to it.
+
+A turn is a short lease (POLITENESS_LEASE): every POLITENESS_LEASE/3 seconds a heartbeat renews
+each turn this worker holds (one atomic step per host it holds turns on, per beat; the per-request
+round trips stay the two of taking and ending the turn). A live worker's long download keeps its
+turn; a killed or frozen worker's turns are free within a lease, and a request whose turn expired
+meanwhile ends as if it had none. A turn is renewed for no longer than the longest download
+(DOWNLOAD_TIMEOUT + 30 s), so one whose request got lost without an answer or a failure still
+frees itself.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import itertools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -32,8 +41,9 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis import connection
+from twisted.internet import task
 
-from crawler.politeness import HostTurns, Turn, end_turn, host_delay, take_turn
+from crawler.politeness import HostTurns, Turn, end_turn, host_delay, renew_turns, take_turn
 
 log = logging.getLogger(__name__)
 _TURN = "polite_turn"
@@ -49,14 +59,22 @@ class SharedPolitenessMiddleware:
         self.prefix = settings.get("POLITENESS_KEY", "zhnews:host")
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS")
-        # A turn outlives the longest download; a killed worker's turns free themselves then.
-        self.lease = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
+        # A short lease, renewed while this worker lives: a killed worker's turns free themselves soon.
+        self.lease = settings.getfloat("POLITENESS_LEASE", 10)
+        # No download outlasts this: the longest a turn is renewed, and how long a host's state is kept
+        # past its latest moment (a Crawl-delay or AutoThrottle delay counts from it).
+        self.longest = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
         self.useragent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
         self.crawl_delays: dict[str, float] = {}  # netloc: robots.txt Crawl-delay
         self.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.serial = itertools.count()
         self.stats = crawler.stats
+        self.held: dict[str, dict[str, float]] = {}  # host: {holder: monotonic time its renewals stop}
+        self.heartbeat = task.LoopingCall(self.renew)
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self.start_heartbeat, signal=signals.spider_opened)
+        crawler.signals.connect(self.stop_heartbeat, signal=signals.spider_closed)
+        crawler.signals.connect(self.stop_heartbeat, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
@@ -67,6 +85,30 @@ class SharedPolitenessMiddleware:
         if delay:
             self.crawl_delays[urlparse_cached(request).netloc] = float(delay)
             log.info("robots.txt of %s asks for a Crawl-delay of %s s", urlparse_cached(request).netloc, delay)
+
+    def start_heartbeat(self) -> None:
+        if not self.heartbeat.running:
+            self.heartbeat.start(self.lease / 3, now=False)
+
+    def stop_heartbeat(self) -> None:
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+
+    def renew(self) -> None:
+        """The heartbeat: extend every turn this worker holds, one atomic step per host."""
+        clock = time.monotonic()
+        for host, mine in list(self.held.items()):
+            # A turn past the longest download lost its request: it is left to expire.
+            self.held[host] = mine = {h: until for h, until in mine.items() if until > clock}
+            if not mine:
+                del self.held[host]
+                continue
+            holders = list(mine)
+            try:
+                self._change(host, lambda state, now, holders=holders: (
+                    renew_turns(state, now, holders, self.lease), None))
+            except redis.RedisError as exc:  # the next beat tries again; the loop must not stop
+                log.warning("politeness: could not renew the turns on %s: %s", host, exc)
 
     def delay_for(self, request: Request) -> float:
         """The larger of DOWNLOAD_DELAY, the host's Crawl-delay and this worker's own delay for
@@ -88,7 +130,8 @@ class SharedPolitenessMiddleware:
                     now = seconds + micros / 1e6
                     state, answer = step(HostTurns.loads(pipe.get(key)), now)
                     pipe.multi()
-                    keep = self.lease + max(self.delay, state.last - now, 0) + 60
+                    latest = max([state.last, *state.held.values(), now])
+                    keep = latest - now + max(self.delay, self.longest) + 60
                     pipe.set(key, state.dumps(), px=int(keep * 1000))
                     pipe.execute()
                     return now, answer
@@ -105,12 +148,15 @@ class SharedPolitenessMiddleware:
                 state, now, holder, delay=delay, concurrency=self.concurrency, lease=self.lease))
             assert isinstance(turn, Turn)
             wait = turn.start - now if turn.granted else turn.retry_in
+            if turn.granted:
+                # Held from now (renewed, and ended should the wait fail) though it starts later.
+                request.meta[_TURN] = (host, holder)
+                self.held.setdefault(host, {})[holder] = time.monotonic() + wait + self.longest
             if wait > 0:
                 waited += wait
                 await sleep(wait)
             if turn.granted:
                 break
-        request.meta[_TURN] = (host, holder)
         if waited and self.stats:
             self.stats.inc_value("politeness/waited_s", round(waited, 3))
 
@@ -118,6 +164,10 @@ class SharedPolitenessMiddleware:
         taken = request.meta.pop(_TURN, None)
         if taken:
             host, holder = taken
+            mine = self.held.get(host, {})
+            mine.pop(holder, None)
+            if not mine:
+                self.held.pop(host, None)
             self._change(host, lambda state, now: (end_turn(state, now, holder), None))
 
     def process_response(self, request: Request, response: Response) -> Response:

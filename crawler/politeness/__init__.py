@@ -5,8 +5,9 @@ one atomic step (crawler.downloader.polite); the clock is the caller's (Redis's,
 every machine). A request takes a turn before it is sent and ends it when its answer (or its
 failure) is back:
 
-- at most `concurrency` turns are held at once (a turn is a lease that expires after `lease`
-  seconds, so a killed worker's turns free themselves);
+- at most `concurrency` turns are held at once (a turn is a short lease, `lease` seconds, that
+  its live worker renews while the request is in flight, `renew_turns`: a long download keeps
+  its turn, and a killed or frozen worker's turns free themselves within a lease);
 - a turn starts no sooner than `delay` (the asker's) after the host's latest turn started and
   after the latest turn ended: the server sees no two requests less than `delay` apart, whatever
   the network added between a worker's start and the request's arrival (with one turn at a
@@ -19,9 +20,10 @@ the asking worker's own AutoThrottle delay (`host_delay`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["HostTurns", "Turn", "end_turn", "host_delay", "take_turn"]
+__all__ = ["HostTurns", "Turn", "end_turn", "host_delay", "renew_turns", "take_turn"]
 
 
 @dataclass
@@ -92,3 +94,12 @@ def end_turn(state: HostTurns, now: float, holder: str) -> HostTurns:
     turn is counted from this answer at the earliest."""
     held = {h: until for h, until in state.held.items() if h != holder and until > now}
     return HostTurns(max(state.last, now) if holder in state.held else state.last, held, state.waiting)
+
+
+def renew_turns(state: HostTurns, now: float, holders: Iterable[str], lease: float) -> HostTurns:
+    """The holders' worker is alive at `now`: each of their turns still held lasts at least
+    `lease` seconds more. A turn that has expired stays expired (its place may be another's
+    already); so do other holders' turns."""
+    mine = set(holders)
+    held = {h: max(until, now + lease) if h in mine else until for h, until in state.held.items() if until > now}
+    return HostTurns(state.last, held, state.waiting)
