@@ -17,7 +17,7 @@ LAYERS = [
     {"text", "record", "urls", "durable"},
     {"sites"},
     {"extract", "normalize", "dedupe", "archive", "fixtures", "testing", "runs", "discover", "politeness"},
-    {"state"},
+    {"reading", "state"},
     # The Scrapy shell.
     {"extensions"},
     {"downloader", "spidermiddlewares", "pipelines", "items", "settings", "reextract", "frontier"},

@@ -3,6 +3,7 @@ budget killed with its worker, a dead worker replaced, nothing left running afte
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -117,7 +118,10 @@ def test_every_page_read_in_worker_processes_exports_what_reading_on_the_spot_do
                             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", *extra)
         assert result.returncode == 0, result.stderr[-3000:]
         items = read_jsonl(out / "articles" / "chuzhou.jsonl") + read_jsonl(out / "duplicates" / "chuzhou.jsonl")
-        return sorted((r["url"], r["title"], r["body"], r["published"]) for r in items), result.stderr
+        # Normalized, fingerprinted and judged where the page was read: the same records.
+        return sorted(json.dumps({k: v for k, v in r.items() if k not in ("id", "fetched_at", "warc", "dedupe")}
+                                 | {"similarity": r["dedupe"]["similarity"], "copy": bool(r["dedupe"]["duplicate_of"])},
+                                 sort_keys=True, ensure_ascii=False) for r in items), result.stderr
 
     spot, spot_log = crawl(tmp_path / "spot")
     pooled, pooled_log = crawl(tmp_path / "pooled", "-s", "PARSE_PAGES=all", "-s", "PARSE_PROCESSES=2")

@@ -9,12 +9,20 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import Settings
 
 from crawler.dedupe import DedupeConfig, Deduper
 from crawler.dedupe.canonical import evidence_of
 from crawler.extensions import required
 from crawler.extensions.state import CrawlState
+from crawler.items import prepared_of
 from crawler.sites import SITES
+
+
+def dedupe_config(settings: Settings) -> DedupeConfig:
+    """The near-duplicate configuration the DEDUPE_* settings give."""
+    return DedupeConfig(threshold=settings.getfloat("DEDUPE_THRESHOLD"), shingle=settings.getint("DEDUPE_SHINGLE"),
+                        num_perm=settings.getint("DEDUPE_NUM_PERM"))
 
 
 class DedupePipeline:
@@ -23,9 +31,7 @@ class DedupePipeline:
         state = required(crawler, CrawlState)
         self.store, self.run = state.store, state.run
         self.stats = crawler.stats
-        self.deduper = Deduper(self.store, DedupeConfig(
-            threshold=settings.getfloat("DEDUPE_THRESHOLD"), shingle=settings.getint("DEDUPE_SHINGLE"),
-            num_perm=settings.getint("DEDUPE_NUM_PERM")))
+        self.deduper = Deduper(self.store, dedupe_config(settings))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -35,11 +41,17 @@ class DedupePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        verdict = self.deduper.add(
-            record_id=adapter["id"], url=adapter["url"], canonical_url=adapter["canonical_url"],
-            site=adapter.get("site"), title=adapter.get("title"), body=adapter.get("body") or "",
-            seen_at=adapter["fetched_at"], run=self.run,
-            evidence=evidence_of(adapter, SITES.get(adapter.get("site"))))
+        common = dict(record_id=adapter["id"], url=adapter["url"], canonical_url=adapter["canonical_url"],
+                      site=adapter.get("site"), title=adapter.get("title"), seen_at=adapter["fetched_at"],
+                      run=self.run)
+        prepared = prepared_of(item)
+        if prepared is not None and prepared.dedupe == self.deduper.config and prepared.is_current(adapter):
+            # Fingerprinted where the page was read, from what the item holds now.
+            verdict = self.deduper.file(**common, digest=prepared.digest, signature=prepared.signature,
+                                        keys=prepared.keys, evidence=prepared.evidence)
+        else:
+            verdict = self.deduper.add(**common, body=adapter.get("body") or "",
+                                       evidence=evidence_of(adapter, SITES.get(adapter.get("site"))))
         adapter["dedupe"] = verdict.as_dict()
         if verdict.replaced:
             self.stats.inc_value("dedupe/repointed")  # a story had a canonical record; now a better one

@@ -6,10 +6,9 @@ import asyncio
 import gzip
 import uuid
 import zlib
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Self, TypeVar
 
 import scrapy
@@ -27,14 +26,19 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.downloader.redirects import RedirectLoop
-from crawler.extract import EMPTY, Extraction, extract
+from crawler.extract import EMPTY, Extraction
 from crawler.extract.mediatype import page_type
 from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
-from crawler.items import Article
+from crawler.items import Article, attach_prepared
+from crawler.pipelines.dedupe import DedupePipeline, dedupe_config
+from crawler.pipelines.normalize import NormalizePipeline
+from crawler.reading import Plan, Reading, lines_cut, read_article
 from crawler.sites import host_aliases
 from crawler.sites.base import HTML_TYPES, Site
 from crawler.spiders.links import SiteLinks, links_in, page_of
@@ -57,7 +61,7 @@ _KINDS = (
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
 PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_PAGES)
 # What the worker processes import before they take pages: the modules of the work sent.
-_PRELOAD = ("crawler.extract", "crawler.spiders.links", "crawler.spiders.generic")
+_PRELOAD = ("crawler.reading", "crawler.spiders.links", "crawler.spiders.generic")
 # The page worker pools of this process, by size, with the spiders using each (by id).
 _POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}
 
@@ -87,7 +91,7 @@ class ArticleSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             warc=None,  # stamped by crawler.spidermiddlewares.warc.WarcLocatorMiddleware
             # What extraction cut, by reason; the normalize pipeline adds what it changed.
-            normalization={"lines_cut": dict(Counter(reason for reason, _line in extraction.dropped))},
+            normalization={"lines_cut": lines_cut(extraction)},
             **fields,
         )
 
@@ -95,13 +99,13 @@ class ArticleSpider(scrapy.Spider):
         """An article page to its item; a page with no article body is logged and counted."""
         if not self.parsable(response):
             return
-        extraction = await self.read_page(response)
-        if extraction is None:
+        reading = await self.read_page(response)
+        if reading is None:
             return
-        if not extraction.has_body:
-            self.no_article(response, extraction)
+        if not reading.extraction.has_body:
+            self.no_article(response, reading.extraction)
             return
-        yield self.article_from(response, extraction)
+        yield self.article_from(response, reading)
 
     def parsable(self, response: Response) -> bool:
         """Whether a page expected to be an article is one to parse: a whole response (one
@@ -125,15 +129,27 @@ class ArticleSpider(scrapy.Spider):
             return False
         return True
 
-    async def read_page(self, response: Response) -> Extraction | None:
-        """The page extracted, off the reactor, how it was decoded counted; None when the
-        extraction took longer than its time budget."""
+    @cached_property
+    def reading_plan(self) -> Plan:
+        """What is prepared for the item pipelines where a page is read (crawler.reading): the
+        normalized fields if the normalize pipeline runs, the fingerprints if dedupe does."""
+        settings = self.settings
+        pipelines = {load_object(p) if isinstance(p, str) else p
+                     for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))}
+        dedupe = DedupePipeline in pipelines and settings.getbool("DEDUPE_ENABLED")
+        return Plan(normalize=NormalizePipeline in pipelines, dedupe=dedupe_config(settings) if dedupe else None)
+
+    async def read_page(self, response: Response) -> Reading | None:
+        """The page read (extracted, and an article's pipeline work prepared), off the reactor;
+        how it was decoded counted. None when the page was given up on (over its time budget,
+        its worker died)."""
         stats = self.crawler.stats
-        extraction = await self.off_reactor(response, partial(
-            extract, response.body, response.url, site=self.site, content_type=response.headers.get("Content-Type")))
-        if extraction is None:
+        reading = await self.off_reactor(response, partial(
+            read_article, response.body, response.url, site=self.site,
+            content_type=response.headers.get("Content-Type"), plan=self.reading_plan, spider=self.name))
+        if reading is None:
             return None
-        decoded = extraction.decoded
+        decoded = reading.extraction.decoded
         stats.inc_value(f"article/decoded_by/{decoded.evidence}")
         if decoded.replacements:
             stats.inc_value("article/undecodable_chars", decoded.replacements)
@@ -143,7 +159,7 @@ class ArticleSpider(scrapy.Spider):
             stats.inc_value("article/mixed_encoding_bytes", decoded.mixed)
         if decoded.nuls:
             stats.inc_value("article/nul_chars_dropped", decoded.nuls)
-        return extraction
+        return reading
 
     async def off_reactor(self, response: Response, work: Callable[[], T]) -> T | None:
         """Run CPU-heavy work on a page (extraction, link extraction) in a worker process when
@@ -218,13 +234,15 @@ class ArticleSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"errors/{reason}")
         self.logger.warning("giving up on %s: %s%s", url, reason, f" ({detail})" if detail else "")
 
-    def article_from(self, response: Response, extraction: Extraction) -> Article:
-        """The item of a page found to be an article; the lines cut and the method counted."""
+    def article_from(self, response: Response, reading: Reading) -> Article:
+        """The item of a page found to be an article, carrying what was prepared for the
+        pipelines; the lines cut and the method counted."""
         stats = self.crawler.stats
+        extraction = reading.extraction
         for reason, _line in extraction.dropped:
             stats.inc_value(f"article/cut_lines/{reason}")
         stats.inc_value(f"article/method/{extraction.method}")
-        return self.article_item(response, extraction)
+        return attach_prepared(self.article_item(response, extraction), reading.prepared)
 
     def no_article(self, response: Response, extraction: Extraction, why: str = "no article body") -> None:
         self.crawler.stats.inc_value("article/no_body")

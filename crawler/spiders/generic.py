@@ -206,9 +206,10 @@ class GenericSpider(ArticleSpider):
             return
         if not self.parsable(response):
             return
-        extraction = await self.read_page(response)
-        if extraction is None:
+        reading = await self.read_page(response)
+        if reading is None:
             return
+        extraction = reading.extraction
         if self.allow is not None:
             verdict = Verdict(ARTICLE, "allow") if extraction.has_body else Verdict(NO_BODY, "allow")
         else:
@@ -220,7 +221,7 @@ class GenericSpider(ArticleSpider):
                 stats.inc_value("generic/bounds/since")
                 return
             self.learned.add(response.url, verdict.kind)
-            yield self.article_from(response, extraction)
+            yield self.article_from(response, reading)
         elif verdict.kind == LISTING:
             self.learned.add(response.url, verdict.kind)
         elif listed or self.looks_like_article(response.url):  # an article was expected here
