@@ -244,7 +244,7 @@ def test_two_machines_gathered_into_one_archive(redis_url: str, postgres_url: st
     # Gathered again: nothing changes.
     again = run_scrapy("gather", str(dest), *map(str, outs))
     assert again.returncode == 0, again.stderr
-    assert f"({len(warcs)} already there)" in again.stdout and "(0 new)" in again.stdout
+    assert f"0 linked, 0 copied, {len(warcs)} already there)" in again.stdout and "(0 new)" in again.stdout, again.stdout
     assert (dest / "index.cdxj").read_text("utf-8").splitlines() == lines
     assert read_jsonl(dest / "articles" / "generic.jsonl") + read_jsonl(dest / "duplicates" / "generic.jsonl") == records
     assert list((dest / "reports" / "generic").glob("*.json")) == [path]
