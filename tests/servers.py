@@ -1,5 +1,6 @@
 """Private servers for the scale-out tests: a redis-server and a PostgreSQL cluster of their own,
-on a free 127.0.0.1 port, in a temporary directory, stopped afterwards.
+on a free 127.0.0.1 port, in a temporary directory, stopped afterwards; and pywb replaying a
+crawl's archive (`replay_all`).
 
 PostgreSQL refuses to run as root, so as root the cluster is made (initdb) and run (pg_ctl) as
 the `postgres` user that Debian's package creates. A missing binary is an error, not a skip:
@@ -16,12 +17,15 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import psycopg
 import pytest
 
 POSTGRES_USER = "postgres"
+PYWB = Path(__file__).resolve().parents[1] / ".venv-pywb" / "bin" / "wayback"
 
 
 def free_port() -> int:
@@ -122,3 +126,31 @@ class PostgresServer:
             self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def replay_all(out: Path, urls: dict[str, bytes], tmp_path: Path) -> int:
+    """pywb, on the crawl's WARC folder and its index.cdxj: how many of `urls` it replays as served."""
+    assert PYWB.exists(), "pywb is not installed: run ./scripts/setup"
+    (tmp_path / "config.yaml").write_text(
+        f"collections:\n  crawl:\n    archive_paths: {out / 'warc'}/\n    index_paths: {out / 'index.cdxj'}\n")
+    port = free_port()
+    proc = subprocess.Popen([str(PYWB), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def replay(url: str) -> bytes | None:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/crawl/2026id_/{url}", timeout=10) as r:
+                        return r.read()
+                except urllib.error.HTTPError:
+                    return None
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.3)
+
+        return sum(replay(url) == body for url, body in urls.items())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import zlib
 from pathlib import Path
 
 from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
+from servers import PYWB, free_port
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import WarcFiles, capture_of, recover_folder
@@ -25,7 +25,6 @@ from crawler.archive.check import check_warc
 from crawler.archive.http import dechunk
 from crawler.archive.writer import target_uri
 
-PYWB = REPO / ".venv-pywb" / "bin" / "wayback"
 WARCIO = str(Path(sys.executable).parent / "warcio")  # the command-line tool, as archivists run it
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING"]
 
@@ -240,12 +239,6 @@ def test_rotation_names_and_percent_encoding(tmp_path: Path) -> None:
 def test_dechunk() -> None:
     assert dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n") == (b"abcde", True)
     assert dechunk(b"3\r\nabc\r\n5\r\nde") == (b"abcde", False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_pywb_replays_archived_pages(demo: CrawlOutput, tmp_path: Path) -> None:

@@ -10,14 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import REPO, read_jsonl, run_scrapy
-from test_archive import PYWB, free_port
+from servers import replay_all
 
 from crawler import runs
 from crawler.fixtures import FixtureServer
@@ -55,34 +53,6 @@ def test_workers_need_the_shared_frontier(site: FixtureServer, tmp_path: Path) -
     assert result.returncode == 2
     assert "crawl generic refused: 2 workers need a shared frontier: set REDIS_URL=" in result.stderr
     assert not site.served()  # nothing started
-
-
-def replay_all(out: Path, urls: dict[str, bytes], tmp_path: Path) -> int:
-    """pywb, on the crawl's WARC folder and its index.cdxj: how many of `urls` it replays as served."""
-    assert PYWB.exists(), "pywb is not installed: run ./scripts/setup"
-    (tmp_path / "config.yaml").write_text(
-        f"collections:\n  crawl:\n    archive_paths: {out / 'warc'}/\n    index_paths: {out / 'index.cdxj'}\n")
-    port = free_port()
-    proc = subprocess.Popen([str(PYWB), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        def replay(url: str) -> bytes | None:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/crawl/2026id_/{url}", timeout=10) as r:
-                        return r.read()
-                except urllib.error.HTTPError:
-                    return None
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.3)
-
-        return sum(replay(url) == body for url, body in urls.items())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_two_workers_one_output_one_index_one_report(site: FixtureServer, redis_url: str, postgres_url: str,

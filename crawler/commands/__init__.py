@@ -1,5 +1,5 @@
 """Project commands: `scrapy crawlall`, `scrapy demo`, `scrapy fixtures`, `scrapy wacz`,
-`scrapy reextract`."""
+`scrapy reextract`, `scrapy gather`."""
 
 from __future__ import annotations
 

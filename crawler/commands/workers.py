@@ -24,8 +24,8 @@ from types import FrameType
 
 from scrapy.commands import ScrapyCommand
 
+from crawler import runs
 from crawler.archive import index_missing, merge_indexes
-from crawler.extensions.runreport import combine_parts
 
 # The lines of a worker's log that say why it failed (crawler.commands.crawl, state_refused,
 # an uncaught exception's last line).
@@ -102,7 +102,10 @@ def run_workers(command: ScrapyCommand, name: str, count: int, spiders: list[str
     reports = []
     for spider in spiders:
         try:
-            report = combine_parts(output, spider, pids, min_ratio=min_ratio)
+            report = runs.combine_parts(output, spider, *runs.parts_of(output, spider, pids), min_ratio=min_ratio)
+        except runs.DamagedPart as error:
+            failed.append(f"{name}: a worker's report of {spider} could not be read: {error}")
+            continue
         except OSError as error:
             failed.append(f"{name}: the run report of {spider} could not be written: {error}")
             continue

@@ -151,6 +151,9 @@ def elect(store: Any, cluster: str) -> tuple[str, list[str]] | None:  # a crawle
     return best, because
 
 
+CLUSTER_LOG = "clusters.jsonl"  # under OUTPUT_DIR: the events of re-pointed and merged clusters
+
+
 def cluster_events(record: dict, at: str | None = None) -> list[dict]:
     """The cluster event log's lines for an exported record: its filing merged clusters, or
     re-pointed its cluster to a new canonical record."""

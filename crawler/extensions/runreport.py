@@ -7,11 +7,10 @@ one too (the crawl exits non-zero).
 A worker of a several-process crawl (`WORKER_OF`, set by the command that started it) writes its
 share as a part, under OUTPUT_DIR/reports/<spider>/workers/ (its stats under stats/workers/),
 judged only by what it did wrong; the command adds the parts up into the run's one report
-(`combine_parts`), which is compared with the site's recent runs as any run's is."""
+(`crawler.runs.combine_parts`), which is compared with the site's recent runs as any run's is."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import UTC, datetime
@@ -22,7 +21,6 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawler import runs
-from crawler.durable import write_atomic
 from crawler.extensions.faults import faults_of, report_fault
 from crawler.sites import SITES
 
@@ -49,6 +47,8 @@ class RunReport:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
         stats.setdefault("finish_reason", reason)
         report = runs.summarize(stats, spider.name, site_spider=spider.name in SITES)
+        # The run it belongs to, on whichever machine: `scrapy gather` adds a group's reports up.
+        report["run_group"] = self.crawler.settings.get("RUN_GROUP") or None
         report["faults"] = faults_of(self.crawler)
         report["problems"] = runs.assess(report, [] if self.part else runs.history(self.output, spider.name),
                                          min_ratio=self.min_ratio, part=self.part)
@@ -66,41 +66,6 @@ class RunReport:
 
     def keep_stats(self, spider: str, stats: dict) -> None:
         if self.part:
-            keep_stats(Path(self.output) / "stats" / "workers", f"{spider}-{os.getpid()}", stats)
+            runs.keep_stats(Path(self.output) / "stats" / "workers", f"{spider}-{os.getpid()}", stats)
         else:
-            keep_stats(Path(self.output) / "stats", spider, stats)
-
-
-def keep_stats(folder: Path, name: str, stats: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return write_atomic(folder / f"{name}.json",
-                        json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True))
-
-
-def combine_parts(output: Path | str, spider: str, pids: list[int], *, min_ratio: float) -> dict | None:
-    """The one report of a run whose workers (these process ids) wrote parts: saved, judged
-    against the site's recent runs, with the workers' stats added up in stats/<spider>.json;
-    None when no worker wrote one."""
-    folder = runs.report_dir(output, spider) / "workers"
-    wanted = {f"-{pid}.json" for pid in pids}
-    parts = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))
-             if p.name[p.name.rfind("-"):] in wanted] if folder.exists() else []
-    if not parts:
-        return None
-    report = runs.combine(parts)
-    report["problems"] = runs.assess(report, runs.history(output, spider), min_ratio=min_ratio)
-    report["problems"] += [f"worker {n + 1}: {problem}" for n, part in enumerate(parts) for problem in part["problems"]
-                           if problem not in report["problems"]]
-    stats_dir = Path(output) / "stats"
-    worker_stats = [json.loads(p.read_text("utf-8")) for pid in pids
-                    if (p := stats_dir / "workers" / f"{spider}-{pid}.json").exists()]
-    if worker_stats:
-        keep_stats(stats_dir, spider, runs.combine_stats(worker_stats))
-    if report["finish_reason"] != "locked":
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
-        report["path"] = str(runs.save(report, output, name))
-    return report
-
-
-def _plain(value: object) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+            runs.keep_stats(Path(self.output) / "stats", spider, stats)

@@ -40,15 +40,12 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from twisted.internet import task
 
-from crawler.dedupe import cluster_events, elect
+from crawler.dedupe import CLUSTER_LOG, cluster_events, elect
 from crawler.durable import append_whole
 from crawler.state import Staged, StateStore, StateStoreError, open_store
 
 log = logging.getLogger(__name__)
 _TAIL = 4 << 20  # how much of each export's end to search for a record id
-
-
-CLUSTER_LOG = "clusters.jsonl"  # under OUTPUT_DIR: re-pointed and merged clusters, appended
 
 
 def _tails(paths: list[Path]) -> list[bytes]:

@@ -28,11 +28,11 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.dedupe import cluster_events
+from crawler.dedupe import CLUSTER_LOG, cluster_events
 from crawler.durable import append_whole
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
-from crawler.extensions.state import CLUSTER_LOG, CrawlState, append_lines
+from crawler.extensions.state import CrawlState, append_lines
 from crawler.state import STORE_ERRORS
 
 

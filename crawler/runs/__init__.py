@@ -9,8 +9,10 @@ found far fewer articles (new or already archived) than its recent runs.
 from __future__ import annotations
 
 import json
+import os
 import statistics
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.durable import write_atomic
@@ -136,10 +138,12 @@ def report_dir(output: Path | str, spider: str) -> Path:
     return Path(output) / "reports" / spider
 
 
-def history(output: Path | str, spider: str) -> list[dict]:
-    """The spider's earlier reports, oldest first."""
+def history(output: Path | str, spider: str, *, leaving_out: str = "") -> list[dict]:
+    """The spider's earlier reports, oldest first (but the one named `leaving_out`: the report
+    being written again)."""
     folder = report_dir(output, spider)
-    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))
+            if p.stem != leaving_out] if folder.exists() else []
 
 
 def combine_stats(stats: list[dict]) -> dict:
@@ -152,6 +156,17 @@ def combine_stats(stats: list[dict]) -> dict:
         if values:
             combined[key] = pick(values)
     return combined
+
+
+def keep_stats(folder: Path, name: str, stats: dict) -> Path:
+    """Write a run's raw crawl stats (datetimes as ISO strings) as folder/<name>.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_atomic(folder / f"{name}.json",
+                        json.dumps(stats, default=_plain, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def _plain(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def save(report: dict, output: Path | str, name: str, *, part: bool = False) -> Path:
@@ -176,3 +191,130 @@ def one_line(report: dict) -> str:
 def _changed(articles: dict) -> str:
     parts = [f"{articles[k]} {k}" for k in ("repointed", "merged") if articles.get(k)]
     return "".join(f", {p}" for p in parts)
+
+
+class DamagedPart(ValueError):
+    """A report part (or its stats) that cannot be read: its path and why."""
+
+    def __init__(self, path: Path, why: object) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+
+
+def _load(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise DamagedPart(path, error) from error
+    if not isinstance(value, dict):
+        raise DamagedPart(path, "not a JSON object")
+    return value
+
+
+def parts_of(output: Path | str, spider: str, pids: list[int]) -> tuple[list[Path], list[Path]]:
+    """The report parts of the workers with these process ids in one OUTPUT_DIR, and their
+    stats files (those that exist)."""
+    folder = report_dir(output, spider) / "workers"
+    wanted = {f"-{pid}.json" for pid in pids}
+    parts = [p for p in sorted(folder.glob("*.json")) if p.name[p.name.rfind("-"):] in wanted] \
+        if folder.exists() else []
+    stats = [p for pid in pids if (p := Path(output) / "stats" / "workers" / f"{spider}-{pid}.json").exists()]
+    return parts, stats
+
+
+def combine_parts(output: Path | str, spider: str, parts: list[Path], stats: list[Path], *,
+                  min_ratio: float, name: str | None = None) -> dict | None:
+    """The one report of a run whose processes wrote these parts (report files): saved in
+    `output` as `name` (default: the time and this process), judged against the site's recent
+    runs there, with the processes' `stats` files added up in stats/<spider>.json; None when
+    there is no part. DamagedPart when a part or stats file cannot be read."""
+    loaded = [_load(p) for p in parts]
+    if not loaded:
+        return None
+    report = combine(loaded)
+    name = name or f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+    report["problems"] = assess(report, history(output, spider, leaving_out=name), min_ratio=min_ratio)
+    report["problems"] += [f"worker {n + 1}: {problem}" for n, part in enumerate(loaded)
+                           for problem in part.get("problems", []) if problem not in report["problems"]]
+    worker_stats = [_load(p) for p in stats]
+    if worker_stats:
+        keep_stats(Path(output) / "stats", spider, combine_stats(worker_stats))
+    if report["finish_reason"] != "locked":
+        report["path"] = str(save(report, output, name))
+    return report
+
+
+@dataclass
+class RunGroup:
+    """The reports of one run group's processes found for one spider in several OUTPUT_DIRs."""
+
+    spider: str
+    group: str
+    parts: list[Path] = field(default_factory=list)
+    stats: list[Path] = field(default_factory=list)
+    started: str = ""  # the first start of its processes
+
+    @property
+    def name(self) -> str:
+        """The combined report's file name: the same on every gathering of the group, in the
+        order of the runs' reports (by their start)."""
+        when = _when(self.started)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.group)
+        return f"{when:%Y%m%dT%H%M%S%fZ}-gathered-{safe}" if when else f"gathered-{safe}"
+
+
+def run_groups(sources: list[Path]) -> tuple[list[RunGroup], list[DamagedPart]]:
+    """Every run group's reports, per spider, in these OUTPUT_DIRs (a machine's each): from each
+    source, its workers' parts of the group, or, when it has none, its own reports of the group
+    (a machine that ran the crawl in one process); with the stats files that are theirs. And the
+    reports that could not be read. Reports of no run group (RUN_GROUP unset) are runs of their
+    own, left out."""
+    groups: dict[tuple[str, str], RunGroup] = {}
+    damaged: list[DamagedPart] = []
+    for source in sources:
+        reports = Path(source) / "reports"
+        for folder in sorted(p for p in reports.iterdir() if p.is_dir() and p.name != "workers") \
+                if reports.is_dir() else []:
+            found: dict[str, tuple[list[tuple[Path, dict]], list[tuple[Path, dict]]]] = {}
+            for kind, paths in ((0, sorted((folder / "workers").glob("*.json"))), (1, sorted(folder.glob("*.json")))):
+                for path in paths:
+                    try:
+                        report = _load(path)
+                    except DamagedPart as error:
+                        damaged.append(error)
+                        continue
+                    if report.get("run_group") and not path.stem.startswith("gathered-"):
+                        found.setdefault(report["run_group"], ([], []))[kind].append((path, report))
+            for group, (parts, whole) in found.items():
+                gathered = groups.setdefault((folder.name, group), RunGroup(folder.name, group))
+                for path, report in parts or whole:
+                    gathered.parts.append(path)
+                    started = str(report.get("started") or "")
+                    if started and (not gathered.started or started < gathered.started):
+                        gathered.started = started
+                    stats = _stats_of(Path(source), folder.name, path, report, part=bool(parts))
+                    if stats:
+                        gathered.stats.append(stats)
+    return sorted(groups.values(), key=lambda g: (g.spider, g.group)), damaged
+
+
+def _stats_of(source: Path, spider: str, path: Path, report: dict, *, part: bool) -> Path | None:
+    """The stats file of a report: a worker's by its pid; a one-process run's, stats/<spider>.json,
+    only while it is still that run's (the next run replaces it)."""
+    if part:
+        stats = source / "stats" / "workers" / f"{spider}-{path.stem.rsplit('-', 1)[-1]}.json"
+        return stats if stats.exists() else None
+    stats = source / "stats" / f"{spider}.json"
+    try:
+        finish = _when(json.loads(stats.read_text("utf-8")).get("finish_time"))
+        same = finish is not None and finish == _when(report.get("finished"))
+    except (OSError, ValueError, TypeError):
+        return None
+    return stats if same else None
+
+
+def _when(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
