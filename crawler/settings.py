@@ -46,8 +46,10 @@ RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a long
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 # Scrapy stops fetching while the responses in its spider's hands pass this size (5 MB by
-# default): one heavy page, read in a worker process, would stall the whole crawl.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE
+# default): room for the largest page read (MAX_ARTICLE_BYTES) beside the others, so one heavy
+# page in a worker process does not stall the crawl, yet bounded, so that pages waiting for the
+# worker processes (PARSE_PAGES=all) do not pile up in memory.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = MAX_ARTICLE_BYTES + 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep truncated bodies; extraction decides, the stats count them
 COOKIES_ENABLED = False

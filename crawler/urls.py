@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -41,6 +42,12 @@ def absolute(base: str, href: str | None) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
+# A crawl asks about the same links again and again (every page links to the site's sections and
+# latest articles): the answers of these pure functions are kept for the most recent URLs.
+_RECENT = 16384
+
+
+@lru_cache(maxsize=_RECENT)
 def host_of(url_or_host: str) -> str:
     """The host name alone, lower-cased: no scheme, user, port or trailing dot
     (`http://WWW.Example.cn:8080/x` → `www.example.cn`)."""
@@ -67,16 +74,21 @@ def on_hosts(url: str, hosts: Iterable[str], *, subdomains: bool = True, www: bo
     return False
 
 
-def canonical_url(url: str, aliases: dict[str, str] | None = None) -> str:
+def canonical_url(url: str, aliases: Mapping[str, str] | None = None) -> str:
     """One spelling per page: proxy unwrapped, scheme and host lower-cased, host aliases of one
     site folded (`m.xomn.cn` → `www.ahcaijing.com`), default port, fragment and tracking
     parameters removed, remaining parameters sorted, non-ASCII percent-encoded; `https` and
     `http` are one page."""
+    return _canonical_url(url, frozenset(aliases.items()) if aliases else frozenset())
+
+
+@lru_cache(maxsize=_RECENT)
+def _canonical_url(url: str, aliases: frozenset[tuple[str, str]]) -> str:
     url = unwrap_proxy(safe_url_string(url.strip(), encoding="utf-8"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    host = (aliases or {}).get(host, host)
+    host = dict(aliases).get(host, host) if aliases else host
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)

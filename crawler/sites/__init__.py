@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from crawler.sites.ahcaijing import AHCAIJING
 from crawler.sites.base import Pick, Site, Template
@@ -15,9 +17,10 @@ SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DAN
 
 
 @cache  # the sites are declared once, at import
-def host_aliases() -> dict[str, str]:
-    """Every known site's host aliases, for canonical URLs."""
-    return {alias: host for site in SITES.values() for alias, host in site.aliases.items()}
+@cache  # the sites are declared once, at import
+def host_aliases() -> Mapping[str, str]:
+    """Every known site's host aliases, for canonical URLs (read-only)."""
+    return MappingProxyType({alias: host for site in SITES.values() for alias, host in site.aliases.items()})
 
 
 def site_for_url(url: str) -> Site | None:
