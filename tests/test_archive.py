@@ -224,6 +224,23 @@ def test_recovery_keeps_whole_records_and_leaves_live_files(tmp_path: Path) -> N
     files.close()
 
 
+def test_records_are_gzip_members_at_the_level_asked(tmp_path: Path) -> None:
+    body = "".join(f"<p>第{n}段，淮南新闻的正文{n * 7919 % 1000}。</p>" for n in range(2000)).encode()
+    sizes = {}
+    for level in (1, 9):
+        files = WarcFiles(tmp_path / str(level), "lvl", level=level)
+        files.write_capture(capture_of("http://a.cn/1", b"GET /1 HTTP/1.1\r\nHost: a.cn\r\n\r\n",
+                                       b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+                                       time.time(), None))
+        (path,) = [files.close()]
+        assert warcio_check([path]).returncode == 0
+        with open(path, "rb") as fh:  # one gzip member a record: each read on its own
+            records = list(ArchiveIterator(fh))
+        assert [r.rec_type for r in records] == ["warcinfo", "response", "request"]
+        sizes[level] = path.stat().st_size
+    assert sizes[1] > sizes[9]  # the level was used
+
+
 def test_rotation_names_and_percent_encoding(tmp_path: Path) -> None:
     files = WarcFiles(tmp_path, "rot", max_size=1500)
     for n in range(6):

@@ -80,6 +80,7 @@ class WarcArchive:
         self.files = WarcFiles(
             self.folder, spider.name, max_size=settings.getint("WARC_MAX_SIZE"),
             version=settings.get("WARC_VERSION", "1.1"), on_close=self._closed,
+            level=settings.getint("WARC_GZIP_LEVEL"),
             info={"isPartOf": spider.name, "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                   "http-header-user-agent": settings.get("USER_AGENT"),
                   "description": "Bytes as the server sent them, recorded on the connection. "
