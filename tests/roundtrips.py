@@ -1,8 +1,9 @@
 """Count what a crawl sends to PostgreSQL, for tests/test_roundtrips.py.
 
 Run as `python tests/roundtrips.py COUNTS.json scrapy-args...`: the crawl (`scrapy ...`) in this
-process, every psycopg round trip counted (each `Connection.wait` is one exchange with the server:
-a statement, a BEGIN or COMMIT, a pipeline's sync), the count written to COUNTS.json at exit.
+process, every psycopg round trip counted (each time the client sends and awaits the server's
+answer: a statement, a BEGIN or COMMIT, a pipeline's sync or fetch of what it queued; commands a
+pipeline only queues are not), the count by database written to COUNTS.json at exit.
 `statements(url)` reads the server's own count by statement (pg_stat_statements, which the
 private server in tests/servers.py preloads).
 """
@@ -20,18 +21,43 @@ import psycopg
 ROUND_TRIPS: Counter = Counter()
 
 
-def _counting(wait):  # noqa: ANN001, ANN202 (psycopg's own signature)
-    def counted(self, gen, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        ROUND_TRIPS[self.info.dbname] += 1
+# A pipeline's waits that await the server's answer to what it queued (entering one, or queuing
+# a statement, sends without waiting).
+AWAITING = {"BasePipeline._fetch_gen", "BasePipeline._sync_gen", "BasePipeline._exit_gen"}
+
+
+def _counting(wait):
+    def counted(self, gen, *args, **kwargs):
+        pipeline = self._pipeline
+        if pipeline is None:  # a statement, BEGIN or COMMIT: sent, then its answer awaited
+            return wait(self, _watched(gen, self.info.dbname), *args, **kwargs)
+        if gen.__qualname__ in AWAITING and (pipeline.result_queue or pipeline.command_queue):
+            ROUND_TRIPS[self.info.dbname] += 1
         return wait(self, gen, *args, **kwargs)
     return counted
 
 
+def _watched(gen, database: str):
+    """`gen` (psycopg's I/O generator), counted once if it does any I/O (a pipeline's entry does none)."""
+    ready, counted = None, False
+    try:
+        while True:
+            wanted = gen.send(ready)
+            if not counted:
+                ROUND_TRIPS[database] += 1
+                counted = True
+            ready = yield wanted
+    except StopIteration as done:
+        return done.value
+
+
 def statements(url: str) -> Counter:
-    """{statement: calls} the server ran in `url`'s database since `reset(url)`."""
+    """{statement: calls} the server ran in `url`'s database since `reset(url)`, BEGIN, COMMIT
+    and ROLLBACK aside (pg_stat_statements sees them only when sent by the simple protocol)."""
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute("SELECT query, calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-                            "WHERE d.datname = current_database() AND query NOT LIKE %s",
+                            "WHERE d.datname = current_database() AND query NOT LIKE %s "
+                            "AND upper(query) NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK')",
                             ("%pg_stat_statements%",)).fetchall()
     ran: Counter = Counter()
     for query, calls in rows:  # one query may have several entries (each plan cache's)
