@@ -108,7 +108,9 @@ class PostgresServer:
         self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                   # what tests/test_roundtrips.py counts the crawl's statements with
+                   "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=1000")
         self._run(pg_ctl, "-D", str(self.data), "-l", str(self.dir / "log"), "-o", options, "-w", "start")
         _wait_port(self.port, "postgres")
         return self

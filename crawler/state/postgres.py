@@ -2,13 +2,20 @@
 the same tables as the SQLite store. Each call outside `exclusive()` is its own transaction
 (autocommit); `exclusive()` is one transaction that first takes a transaction-scoped advisory
 lock, so the near-duplicate decision (look up candidates, then file) is serialized across every
-writer on every machine, and the lock goes with the transaction whatever ends it."""
+writer on every machine, and the lock goes with the transaction whatever ends it.
+
+A transaction runs in pipeline mode: what needs no answer (BEGIN, the lock, a write without
+RETURNING) is queued and sent with the next statement whose rows are read, or with COMMIT, so
+the crawl waits on one round trip per lookup, not one per statement; `exclusive()` awaits its
+lock with BEGIN, before it yields. Each statement still runs in order, in its own snapshot
+(READ COMMITTED). An error in a queued statement is raised at the next read or at COMMIT,
+inside the transaction, which it rolls back whole."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -55,6 +62,7 @@ class PostgresStore(SqlStore):
         # One connection, used one call at a time (`scrapy shell` crosses threads).
         self.lock = threading.RLock()
         self.exclusion = Exclusion()
+        self.open = False  # a transaction of this store's is open (queued, perhaps not yet begun)
         with self.lock, self.db.transaction():
             # Two processes creating the tables at once would collide in the catalog.
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
@@ -62,9 +70,11 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def exclusive(self) -> Iterator[PostgresStore]:
-        """One transaction holding the writers' lock: no other writer decides in between."""
-        with self.lock, self.exclusion.measure() as excluded, self.db.transaction():
+        """One transaction holding the writers' lock: no other writer decides in between. BEGIN
+        and the lock go in one round trip, awaited: the others are excluded once this yields."""
+        with self.lock, self.exclusion.measure() as excluded, self._pipelined() as pipeline:
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+            pipeline.sync()
             excluded()
             yield self
 
@@ -73,11 +83,30 @@ class PostgresStore(SqlStore):
         """A transaction, or the one already open (no savepoint: an error rolls back the whole
         of it, as it does in SQLite; two round trips fewer per write inside `exclusive()`)."""
         with self.lock:
-            if self.db.info.transaction_status != TransactionStatus.IDLE:
+            if self.open or self.db.info.transaction_status != TransactionStatus.IDLE:
                 yield self
                 return
-            with self.db.transaction():
+            with self._pipelined():
                 yield self
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[psycopg.Pipeline]:
+        """A transaction in pipeline mode (see the module's note). BEGIN and COMMIT are queued
+        like any statement (psycopg's own transaction block would sync the pipeline on each);
+        what goes wrong inside rolls the transaction back once the pipeline has ended."""
+        self.open = True
+        try:
+            with self.db.pipeline() as pipeline:
+                self.db.execute("BEGIN")
+                yield pipeline
+                self.db.execute("COMMIT")  # sent, and its answer awaited, as the pipeline ends
+        except BaseException:
+            if not self.db.closed and self.db.info.transaction_status != TransactionStatus.IDLE:
+                with suppress(psycopg.Error):  # a lost connection rolls back by itself
+                    self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self.open = False
 
     def _many(self, sql: str, rows: list[Sequence]) -> None:
         if rows:
