@@ -1,6 +1,7 @@
 """The article record (crawler.record) as a Scrapy item: one field per record field."""
 
 import scrapy
+from itemadapter import ItemAdapter
 
 from crawler.reading import Prepared
 from crawler.record import FIELDS
@@ -9,6 +10,13 @@ from crawler.record import FIELDS
 Article = type(scrapy.Item)("Article", (scrapy.Item,), {
     "__module__": __name__, "__doc__": "An article record (see crawler.record.ArticleRecord).",
     **{name: scrapy.Field() for name in FIELDS}})
+
+
+def record_of(item: object) -> dict:
+    """An item's fields as a dict, for writing out. Shallow: a record's values are plain JSON
+    values (ItemAdapter.asdict walks every nested list and dict again, for nested items)."""
+    adapter = ItemAdapter(item)
+    return {key: adapter[key] for key in adapter}
 
 
 # The pipelines' work done where the page was read (crawler.reading.Prepared), carried by the

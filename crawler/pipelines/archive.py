@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 
 from crawler.extensions import required
 from crawler.extensions.archive import WarcArchive
+from crawler.items import record_of
 
 
 class ArchivePipeline:
@@ -22,5 +23,5 @@ class ArchivePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         response = adapter.get("warc") or {}
-        self.archive.metadata(adapter["id"], response.get("record_id"), adapter.asdict())
+        self.archive.metadata(adapter["id"], response.get("record_id"), record_of(item))
         return item

@@ -33,6 +33,7 @@ from crawler.durable import append_whole
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CrawlState, append_lines
+from crawler.items import record_of
 from crawler.state import STORE_ERRORS
 
 
@@ -63,7 +64,7 @@ class JsonlExportPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record = adapter.asdict()
+        record = record_of(item)
         copy = (record.get("dedupe") or {}).get("duplicate_of")
         kind = "duplicates" if copy else "articles"
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
