@@ -51,7 +51,7 @@ import tempfile
 import time
 import tracemalloc
 from array import array
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -446,9 +446,8 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     class BareFetch(GenericSpider):
         name = "bench-fetch"
 
-        async def judged(self, response: Any, listed: bool) -> AsyncIterator[Any]:  # the page is not read
-            for item in ():
-                yield item
+        def to_read(self, response: Any) -> bool:  # the page is not read, its links are followed
+            return False
 
     timer = StageTimer()
     if mode == "full" and not profile:

@@ -139,16 +139,22 @@ class ArticleSpider(scrapy.Spider):
         dedupe = DedupePipeline in pipelines and settings.getbool("DEDUPE_ENABLED")
         return Plan(normalize=NormalizePipeline in pipelines, dedupe=dedupe_config(settings) if dedupe else None)
 
+    def reader(self, response: Response) -> Callable[[], Reading]:
+        """The work of reading a page (extracting it, preparing an article's pipeline work):
+        a function of its bytes, to run on the spot or in a worker process."""
+        return partial(read_article, response.body, response.url, site=self.site,
+                       content_type=response.headers.get("Content-Type"), plan=self.reading_plan, spider=self.name)
+
     async def read_page(self, response: Response) -> Reading | None:
-        """The page read (extracted, and an article's pipeline work prepared), off the reactor;
-        how it was decoded counted. None when the page was given up on (over its time budget,
-        its worker died)."""
-        stats = self.crawler.stats
-        reading = await self.off_reactor(response, partial(
-            read_article, response.body, response.url, site=self.site,
-            content_type=response.headers.get("Content-Type"), plan=self.reading_plan, spider=self.name))
+        """The page read, off the reactor, how it was decoded counted. None when the page was
+        given up on (over its time budget, its worker died)."""
+        return self.counted(await self.off_reactor(response, self.reader(response)), response)
+
+    def counted(self, reading: Reading | None, response: Response) -> Reading | None:
+        """A page's reading, how it was decoded counted (and logged, where characters were lost)."""
         if reading is None:
             return None
+        stats = self.crawler.stats
         decoded = reading.extraction.decoded
         stats.inc_value(f"article/decoded_by/{decoded.evidence}")
         if decoded.replacements:

@@ -22,7 +22,7 @@ as a site declaration to `OUTPUT_DIR/sites/<host>.py` and logged (`crawler.disco
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -41,6 +41,7 @@ from crawler.discover.feeds import feed_entries, is_feed_link
 from crawler.discover.patterns import PatternLearner, site_declaration
 from crawler.durable import write_atomic
 from crawler.extract.kind import ARTICLE, LISTING, NO_BODY, Verdict, judge
+from crawler.reading import Reading
 from crawler.sites import host_aliases
 from crawler.spiders.base import ArticleSpider
 from crawler.spiders.links import SiteLinks, page_of
@@ -81,11 +82,12 @@ def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
     return found
 
 
-def _links_and_feeds(body: bytes, url: str, encoding: str, kind: type[TextResponse],
-                     links: SiteLinks) -> tuple[list[Link], list[str]]:
-    """A page's links and the feeds it names, from its bytes: work for a worker process."""
+def _page_work(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks,
+               read: Callable[[], Reading] | None) -> tuple[Reading | None, list[Link], list[str]]:
+    """A page's reading (when `read` is given), its links and the feeds it names, from its
+    bytes: one task for a worker process, the page sent to it once."""
     response = kind(url, body=body, encoding=encoding)
-    return links.extract_links(response), feed_urls(response, links)
+    return (read() if read else None), links.extract_links(response), feed_urls(response, links)
 
 
 class GenericSpider(ArticleSpider):
@@ -184,10 +186,13 @@ class GenericSpider(ArticleSpider):
             if listed or self.looks_like_article(response.url):
                 self.parsable(response)  # an article was expected here: its type counted
             return
-        async for item in self.judged(response, listed):
-            yield item
-        found = await self.off_reactor(response, partial(_links_and_feeds, *page_of(response), self.links))
-        links, feeds = found or ([], [])
+        read = self.to_read(response)
+        found = await self.off_reactor(response, partial(
+            _page_work, *page_of(response), self.links, self.reader(response) if read else None))
+        reading, links, feeds = found or (None, [], [])
+        if read and found is not None:
+            for item in self.judged(response, listed, self.counted(reading, response)):
+                yield item
         for url in feeds:
             for request in self.discovery(url, self.parse_feed):
                 yield request
@@ -196,19 +201,21 @@ class GenericSpider(ArticleSpider):
             if request is not None:
                 yield request
 
-    async def judged(self, response: Response, listed: bool) -> AsyncIterator[Any]:
-        """The page's item if it is an article, by the page rule or, with `allow`, by its URL."""
-        stats = self.crawler.stats
+    def to_read(self, response: Response) -> bool:
+        """Whether the page is read for an article: not where `allow` says it is a listing, and
+        only what `parsable` lets through (counted there)."""
         if self.allow is not None and not self.allow.search(_target(response.url)):
+            stats = self.crawler.stats
             stats.inc_value("generic/page/listing")  # the user said which pages are articles
             stats.inc_value("generic/page/listing/allow")
             self.learned.add(response.url, LISTING)
-            return
-        if not self.parsable(response):
-            return
-        reading = await self.read_page(response)
-        if reading is None:
-            return
+            return False
+        return self.parsable(response)
+
+    def judged(self, response: Response, listed: bool, reading: Reading) -> Iterator[Any]:
+        """The page's item if its reading found an article, by the page rule or, with `allow`,
+        by its URL."""
+        stats = self.crawler.stats
         extraction = reading.extraction
         if self.allow is not None:
             verdict = Verdict(ARTICLE, "allow") if extraction.has_body else Verdict(NO_BODY, "allow")
