@@ -126,6 +126,10 @@ DEDUPE_ENABLED = True
 DEDUPE_THRESHOLD = 0.5  # estimated Jaccard similarity of bodies at which two articles are one story
 DEDUPE_SHINGLE = 5  # characters per shingle
 DEDUPE_NUM_PERM = 128  # MinHash permutations
+# How shingles are hashed: "cp64" (from their code points, vectorized) or "sha1" (datasketch's
+# MinHash, value for value, about 5 times the CPU). Empty: what the state store holds
+# fingerprints of, "cp64" for a new store. A store holds one kind: it refuses the other.
+DEDUPE_SHINGLE_HASH = ""
 REFRESH = False  # fetch article pages again even when already archived
 
 # --- export ---------------------------------------------------------------------

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO
+from scrapy.settings import Settings
 
 from crawler.dedupe import DedupeConfig, Deduper, canonical_text
 from crawler.normalize import normalize_text
+from crawler.pipelines.dedupe import dedupe_config
 from crawler.state import open_store
 from crawler.testing.clones import clonify
 from crawler.urls import canonical_url
@@ -120,6 +122,20 @@ def test_changed_settings_are_refused(tmp_path: Path) -> None:
     Deduper(open_store(tmp_path), DedupeConfig(shingle=5))
     with pytest.raises(ValueError, match="DEDUPE_"):
         Deduper(open_store(tmp_path), DedupeConfig(shingle=4))
+
+
+def test_a_store_keeps_the_shingle_hash_it_was_filled_with(tmp_path: Path) -> None:
+    """A store of datasketch-equal ("sha1") fingerprints, made before "cp64" was the default,
+    goes on with "sha1" under the default settings; naming the other is refused."""
+    defaults = Settings({"DEDUPE_THRESHOLD": 0.5, "DEDUPE_SHINGLE": 5, "DEDUPE_NUM_PERM": 128, "DEDUPE_SHINGLE_HASH": ""})
+    assert dedupe_config(defaults, open_store(tmp_path / "new")).shingle_hash == "cp64"
+    old = open_store(tmp_path / "old")
+    Deduper(old, DedupeConfig(shingle_hash="sha1"))
+    assert dedupe_config(defaults, old).shingle_hash == "sha1"
+    Deduper(old, dedupe_config(defaults, old))  # opens
+    defaults.set("DEDUPE_SHINGLE_HASH", "cp64")
+    with pytest.raises(ValueError, match="DEDUPE_"):
+        Deduper(old, dedupe_config(defaults, old))
 
 
 def test_spam_is_not_content() -> None:

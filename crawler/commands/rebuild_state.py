@@ -13,8 +13,8 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.dedupe import DedupeConfig
 from crawler.extensions.state import store_path
+from crawler.pipelines.dedupe import dedupe_config
 from crawler.state import SqliteStore
 from crawler.state.rebuild import rebuild
 
@@ -40,9 +40,7 @@ class Command(ScrapyCommand):
             stale.unlink(missing_ok=True)  # an interrupted rebuild's, or the lost store's journal
         store = SqliteStore(building)
         settings = self.settings
-        done = rebuild(output, store, DedupeConfig(threshold=settings.getfloat("DEDUPE_THRESHOLD"),
-                                                   shingle=settings.getint("DEDUPE_SHINGLE"),
-                                                   num_perm=settings.getint("DEDUPE_NUM_PERM")))
+        done = rebuild(output, store, dedupe_config(settings))  # every fingerprint made again
         store.close()
         building.replace(path)
         print(f"rebuilt {path}: {done.articles} articles ({done.urls} URLs) from {output}/articles and "

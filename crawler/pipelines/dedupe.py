@@ -11,18 +11,24 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 
-from crawler.dedupe import DedupeConfig, Deduper
+from crawler.dedupe import DedupeConfig, Deduper, shingle_hash_of
 from crawler.dedupe.canonical import evidence_of
 from crawler.extensions import required
 from crawler.extensions.state import CrawlState
 from crawler.items import prepared_of
 from crawler.sites import SITES
+from crawler.state import StateStore
 
 
-def dedupe_config(settings: Settings) -> DedupeConfig:
-    """The near-duplicate configuration the DEDUPE_* settings give."""
+def dedupe_config(settings: Settings, store: StateStore | None = None) -> DedupeConfig:
+    """The near-duplicate configuration the DEDUPE_* settings give. The shingle hash, unless
+    DEDUPE_SHINGLE_HASH names one, is the one `store` holds fingerprints of (so a store filled
+    before keeps its own), else the default."""
+    shingle_hash = (settings.get("DEDUPE_SHINGLE_HASH")
+                    or shingle_hash_of(store.setting_of("fingerprint_format") if store is not None else None)
+                    or DedupeConfig.shingle_hash)
     return DedupeConfig(threshold=settings.getfloat("DEDUPE_THRESHOLD"), shingle=settings.getint("DEDUPE_SHINGLE"),
-                        num_perm=settings.getint("DEDUPE_NUM_PERM"))
+                        num_perm=settings.getint("DEDUPE_NUM_PERM"), shingle_hash=shingle_hash)
 
 
 class DedupePipeline:
@@ -31,7 +37,7 @@ class DedupePipeline:
         state = required(crawler, CrawlState)
         self.store, self.run = state.store, state.run
         self.stats = crawler.stats
-        self.deduper = Deduper(self.store, dedupe_config(settings))
+        self.deduper = Deduper(self.store, dedupe_config(settings, self.store))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:

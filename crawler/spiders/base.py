@@ -32,6 +32,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from twisted.python.failure import Failure
 
 from crawler.downloader.redirects import RedirectLoop
+from crawler.extensions.state import CrawlState
 from crawler.extract import EMPTY, Extraction
 from crawler.extract.mediatype import page_type
 from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
@@ -137,7 +138,9 @@ class ArticleSpider(scrapy.Spider):
         pipelines = {load_object(p) if isinstance(p, str) else p
                      for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))}
         dedupe = DedupePipeline in pipelines and settings.getbool("DEDUPE_ENABLED")
-        return Plan(normalize=NormalizePipeline in pipelines, dedupe=dedupe_config(settings) if dedupe else None)
+        state = self.crawler.get_extension(CrawlState) if dedupe else None
+        config = dedupe_config(settings, state.store if state is not None else None) if dedupe else None
+        return Plan(normalize=NormalizePipeline in pipelines, dedupe=config)
 
     def reader(self, response: Response) -> Callable[[], Reading]:
         """The work of reading a page (extracting it, preparing an article's pipeline work):

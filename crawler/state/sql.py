@@ -216,6 +216,11 @@ class Sql:
             self._run("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, default))
             return self._one("SELECT value FROM settings WHERE name = ?", (name,))[0]
 
+    def setting_of(self, name: str) -> str | None:
+        """The store's value for `name`, if it has one (nothing is written)."""
+        row = self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        return row[0] if row else None
+
     def count(self, table: str) -> int:
         if table not in TABLES:
             raise ValueError(table)
