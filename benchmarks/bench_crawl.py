@@ -27,8 +27,8 @@ builtin's time is charged to its callers' package); `--trace-memory A,B` compare
 snapshots taken at A and B article pages. The machine may be shared: compare the ratios
 measured in one run, not pages/s across runs. Each figure comes with the CPU time a page took
 in the process (the crawl's, between engine start and stop) and the extraction loop's over it:
-steadier than pages/s when others load the machine, but blind to work done in other processes
-(an extraction pool's).
+steadier than pages/s when others load the machine; the page worker processes' CPU (with
+PARSE_PAGES=all) is added in the last columns.
 """
 
 from __future__ import annotations
@@ -520,7 +520,9 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     if profiler:
         profiler.disable()
     stats = crawler.stats.get_stats()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the page workers, reaped at the crawl's end
     print(json.dumps({
+        "workers_cpu": children.ru_utime + children.ru_stime,
         "mode": mode, "seconds": seen["stopped"] - seen["started"], "cpu": seen["cpu"], "articles": seen["articles"],
         "items": stats.get("item_scraped_count", 0), "new": stats.get("dedupe/new_story", 0),
         "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
@@ -575,8 +577,8 @@ def main() -> None:
 def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     sample = min(opts.sample, opts.pages)
     rate, cpu, mean_bytes, found = extraction_loop(site, sample)
-    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio")
-    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   ({sample:,} pages, "
+    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio  {'with page workers':>17}")
+    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   {cpu * 1000:11.2f}  1.00   ({sample:,} pages, "
           f"{mean_bytes / 1024:.0f} KB on average, {found:,} with a body; one core)", flush=True)
     full = None
     with SiteServer(site) as server:
@@ -584,8 +586,9 @@ def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
             result = crawl(mode, server, opts.pages, extra)
             pages_s = result["articles"] / result["seconds"]
             page_cpu = result["cpu"] / max(1, result["articles"])
+            all_cpu = page_cpu + result["workers_cpu"] / max(1, result["articles"])
             print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
-                  f"{cpu / page_cpu:4.2f}   ({result['articles']:,} "
+                  f"{cpu / page_cpu:4.2f}   {all_cpu * 1000:11.2f}  {cpu / all_cpu:4.2f}   ({result['articles']:,} "
                   f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
                   f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
                   flush=True)
