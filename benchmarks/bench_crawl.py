@@ -66,7 +66,7 @@ from scrapy.utils.project import get_project_settings  # noqa: E402
 
 import crawler.dedupe as dedupe  # noqa: E402
 import crawler.extract as extract_module  # noqa: E402
-import crawler.spiders.base as spider_base  # noqa: E402
+import crawler.reading as reading  # noqa: E402
 from crawler.archive import writer  # noqa: E402
 from crawler.extensions.archive import WarcArchive  # noqa: E402
 from crawler.extract import extract  # noqa: E402
@@ -353,12 +353,14 @@ def _instrument(timer: StageTimer, in_workers: bool = False) -> None:
     processes (PARSE_PAGES=all), decoding and extraction are not timed here: they run there, and
     a timed wrapper would not pickle."""
 
-    if not in_workers:
+    if not in_workers:  # where a page is read: crawler.reading
         timer.patch("decode", extract_module, "decode_html")
-        timer.patch("extract", spider_base, "extract")
-    timer.patch("normalize", NormalizePipeline, "process_item")
+        timer.patch("extract", reading, "extract")
+        timer.patch("normalize", reading, "normalize_record")
+        timer.patch("fingerprint", reading, "content_hash", "evidence_of")
+        timer.patch("fingerprint", dedupe.Signer, "signature", "band_keys")
+    timer.patch("normalize", NormalizePipeline, "process_item")  # what was not prepared
     timer.patch("fingerprint", dedupe, "content_hash")
-    timer.patch("fingerprint", dedupe.Signer, "signature", "band_keys")
     store_methods = [n for n, v in vars(SqliteStore).items() if callable(v) and not n.startswith("_")]
     timer.patch("store", SqliteStore, *store_methods)
     timer.patch("store", dedupe.Deduper, "file")

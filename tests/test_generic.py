@@ -145,6 +145,17 @@ def test_learned_patterns() -> None:
     assert learner.looks_like("http://x/news/d/22.html", "article")
 
 
+def test_the_learner_keeps_counts_not_urls() -> None:
+    """A long crawl's learner holds a count and one URL per pattern, not every URL."""
+    learner = PatternLearner()
+    for n in range(20_000):
+        learner.add(f"http://x/news/2024-05-{n % 28 + 1:02d}/{n}.html", "article")
+        learner.add(f"http://x/list/{n % 7}.html", "listing")
+    assert learner.total("article") == 20_000 and len(learner.examples["article"]) == 1
+    assert learner.patterns("article") == [(r"^/news/\d+-\d+-\d+/\d+\.html$", 20_000)]
+    assert learner.url_date() is not None and learner.looks_like("http://x/news/2024-06-01/9.html", "article")
+
+
 # --- crawls -----------------------------------------------------------------------------------
 
 def test_small_site_on_a_port_without_allow(server, tmp_path: Path) -> None:

@@ -52,23 +52,34 @@ def _merged(patterns: Counter) -> Counter:
 
 
 class PatternLearner:
-    """The URLs a crawl found to be articles and listings, and their patterns."""
+    """How many of the URLs a crawl found to be articles and listings have each pattern (not
+    the URLs themselves: a long crawl's learner stays small), with the first URL of each."""
 
     def __init__(self) -> None:
-        self.urls: dict[str, list[str]] = {"article": [], "listing": []}
+        self.counts: dict[str, Counter] = {"article": Counter(), "listing": Counter()}
+        self.examples: dict[str, dict[str, str]] = {"article": {}, "listing": {}}  # pattern: first URL
+        self.dated = 0  # article URLs with a date in their path
         self._patterns: dict[str, tuple[int, list[tuple[str, int]]]] = {}
 
     def add(self, url: str, kind: str) -> None:
-        if kind in self.urls:
-            self.urls[kind].append(url)
+        if kind not in self.counts:
+            return
+        pattern = url_pattern(url)
+        self.counts[kind][pattern] += 1
+        self.examples[kind].setdefault(pattern, url)
+        if kind == "article" and re.search(_URL_DATE, urlsplit(url).path):
+            self.dated += 1
+
+    def total(self, kind: str) -> int:
+        return self.counts[kind].total()
 
     def patterns(self, kind: str) -> list[tuple[str, int]]:
         """(regex, how many of the URLs it covers), most first."""
         known, found = self._patterns.get(kind, (-1, []))
-        if known != len(self.urls[kind]):  # worked out again only when a URL was added
-            counts = _merged(Counter(url_pattern(u) for u in self.urls[kind]))
+        if known != self.total(kind):  # worked out again only when a URL was added
+            counts = _merged(self.counts[kind])
             found = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            self._patterns[kind] = (len(self.urls[kind]), found)
+            self._patterns[kind] = (self.total(kind), found)
         return found
 
     def looks_like(self, url: str, kind: str, *, support: int = 2) -> bool:
@@ -78,9 +89,7 @@ class PatternLearner:
 
     def url_date(self) -> str | None:
         """The date regex of article URLs, where most of them carry one."""
-        urls = self.urls["article"]
-        dated = sum(1 for u in urls if re.search(_URL_DATE, urlsplit(u).path))
-        return _URL_DATE if urls and dated * 2 > len(urls) else None
+        return _URL_DATE if self.dated * 2 > self.total("article") > 0 else None
 
 
 def _target(url: str) -> str:
@@ -103,11 +112,13 @@ def site_declaration(learner: PatternLearner, *, name: str, label: str, hosts: l
                      start_urls: list[str]) -> str:
     """Python source of a `Site(...)` for what the crawl found (for `crawler/sites/<name>.py`)."""
     articles = learner.patterns("article")
+    # A listing pattern that takes in an article's shape is no listing pattern: each article
+    # pattern's first URL stands for its URLs (they differ in digits and query values only).
     listings = [(p, n) for p, n in learner.patterns("listing")
-                if not any(re.search(p, _target(u)) for u in learner.urls["article"])]
+                if not any(re.search(p, _target(u)) for u in learner.examples["article"].values())]
     lines = [
-        f"# Learned by a generic crawl of {', '.join(start_urls)}: {len(learner.urls['article'])} "
-        f"articles, {len(learner.urls['listing'])} listings.",
+        f"# Learned by a generic crawl of {', '.join(start_urls)}: {learner.total('article')} "
+        f"articles, {learner.total('listing')} listings.",
         "# Patterns with the number of pages each covered; add a Template (see crawler/sites/) for",
         "# this site's layout, else its pages are read by generic extraction.",
         "from crawler.sites.base import Site",
