@@ -62,7 +62,7 @@ class SqliteStore(SqlStore):
         # A bounded page cache and no memory map: the crawl's memory stays flat as the store
         # grows (a map's pages count as the process's own); the kernel's file cache keeps the
         # rest of the store's hot pages.
-        self.db.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        self.db.execute("PRAGMA cache_size=-8192")  # 8 MiB: full after a few thousand articles
         self.db.execute("PRAGMA mmap_size=0")
         self.db.execute("PRAGMA temp_store=MEMORY")
         with self.lock:
