@@ -4,6 +4,11 @@ Each WARC gets a sorted `<warc>.cdxj` beside it in the index folder; `index.cdxj
 merge, rebuilt under a lock so that crawls closing files at the same time both land in it.
 A file is closed (renamed) before it is indexed: a crawl killed in between leaves a closed WARC
 without its index, which `index_missing` finds and indexes when the next crawl starts.
+
+A crawl indexes the large files it closes in a process of their own (`Indexer`, running
+`python -m crawler.archive.index WARC INDEX_DIR`): cdxj-indexer sorts a file's lines in memory
+and reads the whole file (a gigabyte, at WARC_MAX_SIZE's default), which would stall the crawl
+for seconds and raise its memory by tens of MiB at every rotation.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import fcntl
 import heapq
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
@@ -72,3 +79,37 @@ def merge_indexes(index_dir: Path, merged: Path) -> int:
             for fh in files:
                 fh.close()
     return count
+
+
+class Indexer:
+    """Closed WARC files indexed, the large ones (`separate_from` bytes or more) in processes of
+    their own, waited for by `wait`; a small one at once (a process costs more than it saves)."""
+
+    def __init__(self, index_dir: Path, *, separate_from: int = 64 * 1024 * 1024) -> None:
+        self.index_dir = Path(index_dir)
+        self.separate_from = separate_from
+        self.running: list[tuple[Path, subprocess.Popen]] = []
+
+    def start(self, warc: Path) -> None:
+        if Path(warc).stat().st_size < self.separate_from:
+            index_warc(Path(warc), self.index_dir)
+            return
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        command = [sys.executable, "-m", "crawler.archive.index", str(warc), str(self.index_dir)]
+        self.running.append((Path(warc), subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+
+    def wait(self) -> list[str]:
+        """Wait for every indexing started; one line per file that could not be indexed."""
+        failed = []
+        running, self.running = self.running, []
+        for warc, proc in running:
+            _, err = proc.communicate()
+            if proc.returncode:
+                why = (err.decode("utf-8", "replace").strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+                failed.append(f"{warc.name}: {why}")
+        return failed
+
+
+if __name__ == "__main__":  # python -m crawler.archive.index WARC INDEX_DIR
+    index_warc(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -22,6 +22,7 @@ from scrapy.spiders import Spider
 
 from crawler.archive import (
     Exchange,
+    Indexer,
     Locator,
     Original,
     WarcFiles,
@@ -55,6 +56,7 @@ class WarcArchive:
         self.output = Path(settings.get("OUTPUT_DIR", "output"))
         self.folder = self.output / "warc"
         self.index_dir = self.output / "index"
+        self.indexer = Indexer(self.index_dir, separate_from=settings.getint("WARC_INDEX_APART"))
         self.stats = crawler.stats
         for recovered in recover_folder(self.folder):
             self.stats.inc_value("warc/recovered_files")
@@ -92,6 +94,8 @@ class WarcArchive:
         try:
             if self.files is not None:
                 self.files.close()
+            for failed in self.indexer.wait():  # the files are whole; the next crawl indexes them
+                report_fault(self.crawler, "WARC index", OSError(f"indexing {failed}"))
             lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
         except OSError as error:  # the next crawl indexes what is missing
             report_fault(self.crawler, "WARC index", error)
@@ -100,8 +104,8 @@ class WarcArchive:
 
     def _closed(self, path: Path) -> None:
         self.stats.inc_value("warc/files_closed")
-        try:
-            index_warc(path, self.index_dir)
+        try:  # in a process of its own: a crawl does not stall while a gigabyte is indexed
+            self.indexer.start(path)
         except OSError as error:  # the file is whole; the next crawl indexes it
             report_fault(self.crawler, "WARC index", error)
 
