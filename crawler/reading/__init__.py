@@ -8,10 +8,11 @@ The pipelines then reuse the result (`Prepared`) instead of doing the work again
 the item still holds exactly what it was made from (`made_from`, `is_current`): a pipeline or a
 spider that changed a field in between gets the work done again, on what the item holds now.
 
-    >>> reading = read_article("<html><body><h1>标题</h1><p>正文第一段，足够长的文字。</p></body></html>",
-    ...                        "http://example.cn/a/1.html", plan=Plan(dedupe=None))
-    >>> reading.extraction.method, reading.prepared is not None
-    ('generic', True)
+    >>> paragraph = "<p>淮南市今天召开会议，部署全市重点工作，会议要求各部门认真落实各项任务。</p>"
+    >>> page = f"<html><body><h1>淮南新闻</h1>{paragraph * 6}</body></html>"
+    >>> reading = read_article(page, "http://example.cn/a/1.html", plan=Plan(dedupe=None))
+    >>> reading.extraction.method, reading.prepared.normalized["title"]
+    ('generic', '淮南新闻')
 """
 
 from __future__ import annotations
