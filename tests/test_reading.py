@@ -44,7 +44,7 @@ def test_the_prepared_work_is_what_the_pipelines_would_do(article: FixtureArticl
     item, prepared = item_of(article, prepared=True)
     assert prepared is not None and prepared_of(item) is prepared
     calls = []
-    monkeypatch.setattr(normalize_pipeline, "normalize_record", lambda record: calls.append(record))
+    monkeypatch.setattr(normalize_pipeline, "normalize_article", lambda *args: calls.append(args))
     item = NormalizePipeline().process_item(item)
     assert calls == []  # not normalized again
     assert comparable(item) == comparable(plain)

@@ -10,7 +10,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from crawler.items import prepared_of
-from crawler.normalize import normalize_record
+from crawler.reading import normalize_article
 
 
 class NormalizePipeline:
@@ -21,14 +21,8 @@ class NormalizePipeline:
             for key, value in prepared.normalized.items():
                 adapter[key] = value
             return item
-        record = normalize_record(adapter.asdict())
-        extracted = adapter.get("original")
-        lines_cut = (adapter.get("normalization") or {}).get("lines_cut")
+        record = normalize_article(adapter.asdict(), (adapter.get("normalization") or {}).get("lines_cut"))
         for key, value in record.items():
             if key in adapter.field_names() or key in adapter:
                 adapter[key] = value
-        if lines_cut is not None:
-            adapter["normalization"] = {**adapter["normalization"], "lines_cut": lines_cut}
-        if extracted:  # keep what extraction set aside as the original (before any change)
-            adapter["original"] = extracted
         return item

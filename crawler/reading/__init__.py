@@ -33,7 +33,7 @@ from crawler.normalize import normalize_record
 from crawler.record import NAME_FIELDS, TEXT_FIELDS
 from crawler.sites import SITES, Site
 
-__all__ = ["Plan", "Prepared", "Reading", "lines_cut", "read_article"]
+__all__ = ["Plan", "Prepared", "Reading", "lines_cut", "normalize_article", "read_article"]
 
 # What normalization reads of a record: the prepared values hold while these are unchanged.
 NORMALIZED_FROM = (*TEXT_FIELDS, *NAME_FIELDS, "images", "original")
@@ -81,6 +81,17 @@ def lines_cut(extraction: Extraction) -> dict[str, int]:
     return dict(Counter(reason for reason, _line in extraction.dropped))
 
 
+def normalize_article(record: Mapping[str, Any], cut: dict[str, int] | None) -> dict[str, Any]:
+    """`normalize_record` of an article record, with the lines extraction `cut` kept in its
+    `normalization` (None: none recorded) and what extraction set aside as `original` kept."""
+    normalized = normalize_record(dict(record))
+    if cut is not None:
+        normalized["normalization"] = {**normalized["normalization"], "lines_cut": cut}
+    if record.get("original"):
+        normalized["original"] = record["original"]
+    return normalized
+
+
 @lru_cache(maxsize=4)  # one per configuration, made once per process
 def _signer(config: DedupeConfig) -> Signer:
     return Signer(config)
@@ -92,11 +103,7 @@ def prepare(extraction: Extraction, plan: Plan, site_name: str | None) -> Prepar
     if not plan.normalize or not extraction.has_body:
         return None
     source = extraction.fields
-    normalized = {key: value for key, value in normalize_record(source).items()
-                  if key in source or key in ("original", "normalization")}
-    normalized["normalization"] = {**normalized["normalization"], "lines_cut": lines_cut(extraction)}
-    if source.get("original"):  # what extraction set aside stays the original
-        normalized["original"] = source["original"]
+    normalized = normalize_article(source, lines_cut(extraction))
     prepared = Prepared(source, normalized, plan.dedupe)
     if plan.dedupe is not None:
         signer = _signer(plan.dedupe)
