@@ -117,7 +117,11 @@ WARC_ENABLED = True
 WARC_MAX_SIZE = 1024**3  # rotate files at this size (bytes)
 WARC_VERSION = "1.1"
 WARC_INDEX_APART = 64 * 1024 * 1024  # closed files this large are indexed in a process of their own, not in the crawl's
-WARC_GZIP_LEVEL = 6  # 1-9, each record its own gzip member; warcio's own 9 costs twice the CPU for 1 % less
+# Each record its own gzip member, by ISA-L ("isal", levels 0-3) or zlib ("zlib", 0-9); the level
+# None: the engine's default (isal 2, zlib 6). isal is about ten times zlib-6's speed for files
+# about a seventh larger.
+WARC_GZIP_ENGINE = "isal"
+WARC_GZIP_LEVEL = None
 # The state store (archived payloads and article URLs, fingerprints, clusters); empty:
 # OUTPUT_DIR/state.sqlite.
 STATE_URL = ""

@@ -16,6 +16,7 @@ import urllib.request
 import zlib
 from pathlib import Path
 
+import pytest
 from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
 from servers import PYWB, free_port
 from warcio.archiveiterator import ArchiveIterator
@@ -224,21 +225,29 @@ def test_recovery_keeps_whole_records_and_leaves_live_files(tmp_path: Path) -> N
     files.close()
 
 
-def test_records_are_gzip_members_at_the_level_asked(tmp_path: Path) -> None:
+def test_records_are_gzip_members_by_the_engine_and_level_asked(tmp_path: Path) -> None:
     body = "".join(f"<p>第{n}段，淮南新闻的正文{n * 7919 % 1000}。</p>" for n in range(2000)).encode()
     sizes = {}
-    for level in (1, 9):
-        files = WarcFiles(tmp_path / str(level), "lvl", level=level)
+    for engine, level in (("zlib", 1), ("zlib", 9), ("isal", 0), ("isal", 3), ("isal", None)):
+        files = WarcFiles(tmp_path / f"{engine}{level}", "lvl", engine=engine, level=level)
         files.write_capture(capture_of("http://a.cn/1", b"GET /1 HTTP/1.1\r\nHost: a.cn\r\n\r\n",
                                        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
                                        time.time(), None))
         (path,) = [files.close()]
         assert warcio_check([path]).returncode == 0
         with open(path, "rb") as fh:  # one gzip member a record: each read on its own
-            records = list(ArchiveIterator(fh))
-        assert [r.rec_type for r in records] == ["warcinfo", "response", "request"]
-        sizes[level] = path.stat().st_size
-    assert sizes[1] > sizes[9]  # the level was used
+            records = [(r.rec_type, r.content_stream().read()) for r in ArchiveIterator(fh)]
+        assert [kind for kind, _ in records] == ["warcinfo", "response", "request"]
+        assert records[1][1] == body
+        with open(path, "rb") as fh:  # standard gzip: Python's own reader takes the whole file
+            assert body in gzip.decompress(fh.read())
+        sizes[engine, level] = path.stat().st_size
+    assert sizes["zlib", 1] > sizes["zlib", 9] and sizes["isal", 0] > sizes["isal", 3]  # the level was used
+    assert WarcFiles(tmp_path, "x").level == 2 and WarcFiles(tmp_path, "x", engine="zlib").level == 6  # defaults
+    for engine, level in (("isal", 6), ("zlib", 10), ("brotli", None)):
+        with pytest.raises(ValueError, match="WARC_GZIP_ENGINE|WARC_GZIP_LEVEL"):
+            WarcFiles(tmp_path / "refused", "lvl", engine=engine, level=level)
+    assert not (tmp_path / "refused").exists()
 
 
 def test_large_files_are_indexed_in_a_process_of_their_own(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from isal import isal_zlib
 from w3lib.url import safe_url_string
 from warcio.recordbuilder import RecordBuilder
 from warcio.timeutils import datetime_to_iso_date
@@ -55,14 +56,48 @@ class Original:
     record_id: str
 
 
-GZIP_LEVEL = 6  # gzip's own default: warcio's 9 costs about twice the CPU for 1 % smaller files
+@dataclass(frozen=True)
+class GzipEngine:
+    """A deflate library the records are compressed with, and its levels. Any of them writes
+    standard gzip members: readers cannot tell which one wrote a file."""
+
+    name: str
+    module: Any
+    levels: range
+    default: int
+
+    def compressor(self, level: int | None = None) -> Any:
+        return self.module.compressobj(self.default if level is None else level, self.module.DEFLATED,
+                                       self.module.MAX_WBITS + 16)
+
+
+# ISA-L (python-isal) compresses a news page about ten times as fast as zlib at gzip's default
+# level 6, for files about a seventh larger; zlib at 6 is gzip's default; warcio's 9 costs
+# about twice the CPU of 6 for files 1 % smaller.
+GZIP_ENGINES = {
+    "isal": GzipEngine("isal", isal_zlib, range(0, 4), 2),
+    "zlib": GzipEngine("zlib", zlib, range(0, 10), 6),
+}
+GZIP_ENGINE = "isal"
+
+
+def gzip_engine(name: str = GZIP_ENGINE, level: int | None = None) -> tuple[GzipEngine, int]:
+    """The engine named and the level it compresses at (its default where None); ValueError
+    naming what is allowed for an unknown engine or a level it does not have."""
+    engine = GZIP_ENGINES.get(name)
+    if engine is None:
+        raise ValueError(f"WARC_GZIP_ENGINE={name!r}: one of {', '.join(GZIP_ENGINES)}")
+    if level is not None and level not in engine.levels:
+        raise ValueError(f"WARC_GZIP_LEVEL={level} is not a level of {name} "
+                         f"({engine.levels.start}-{engine.levels.stop - 1})")
+    return engine, engine.default if level is None else level
 
 
 class _Gzip:
-    """One gzip member at a chosen level (warcio's GzippingWrapper, which always uses 9)."""
+    """One gzip member at a chosen level (warcio's GzippingWrapper always uses zlib at 9)."""
 
-    def __init__(self, out: BinaryIO, level: int) -> None:
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    def __init__(self, out: BinaryIO, compressor: Any) -> None:
+        self.compressor = compressor
         self.out = out
 
     def write(self, data: bytes) -> None:
@@ -74,14 +109,16 @@ class _Gzip:
 
 
 class LeveledWARCWriter(WARCWriter):
-    """warcio's writer, each record its own gzip member (as warcio writes them) at `level`."""
+    """warcio's writer, each record its own gzip member (as warcio writes them), by `engine`
+    (`GZIP_ENGINES`) at `level` (the engine's default where None)."""
 
-    def __init__(self, filebuf: BinaryIO, *, level: int = GZIP_LEVEL, **kwargs: Any) -> None:
+    def __init__(self, filebuf: BinaryIO, *, engine: str = GZIP_ENGINE, level: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(filebuf, gzip=False, **kwargs)
-        self.level = level
+        self.engine, self.level = gzip_engine(engine, level)
 
     def _write_warc_record(self, out: BinaryIO, record: Any) -> None:
-        super()._write_warc_record(_Gzip(out, self.level), record)
+        super()._write_warc_record(_Gzip(out, self.engine.compressor(self.level)), record)
 
 
 def payload_key(prefix: str, digest: str) -> str:
@@ -151,9 +188,10 @@ class WarcFiles:
 
     def __init__(self, folder: Path | str, prefix: str, *, max_size: int = 1 << 30,
                  info: dict | None = None, version: str = "1.1",
-                 on_close: Callable[[Path], None] | None = None, level: int = GZIP_LEVEL) -> None:
+                 on_close: Callable[[Path], None] | None = None, engine: str = GZIP_ENGINE,
+                 level: int | None = None) -> None:
         self.folder = Path(folder)
-        self.level = level
+        self.engine, self.level = gzip_engine(engine, level)  # a wrong one refused before any file
         self.prefix = prefix
         self.max_size = max_size
         self.info = info or {}
@@ -193,7 +231,7 @@ class WarcFiles:
         """Write whole records at the file's end, all or nothing (a failed write, such as on a
         full disk, is cut back off); their (offset, length)."""
         buffer = BytesIO()
-        writer = LeveledWARCWriter(buffer, level=self.level, warc_version=self.version)
+        writer = LeveledWARCWriter(buffer, engine=self.engine.name, level=self.level, warc_version=self.version)
         spans = []
         for record in records:
             start = buffer.tell()

@@ -34,7 +34,7 @@ from crawler.archive import (
     merged_is_stale,
     recover_folder,
 )
-from crawler.archive.writer import payload_key
+from crawler.archive.writer import gzip_engine, payload_key
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
 from crawler.extensions.state import CrawlState
@@ -57,6 +57,10 @@ class WarcArchive:
         self.folder = self.output / "warc"
         self.index_dir = self.output / "index"
         self.indexer = Indexer(self.index_dir, separate_from=settings.getint("WARC_INDEX_APART"))
+        level = settings.get("WARC_GZIP_LEVEL")
+        # A wrong compression setting stops the crawl before it starts (ValueError).
+        self.gzip, self.gzip_level = gzip_engine(settings.get("WARC_GZIP_ENGINE"),
+                                                 None if level in (None, "") else settings.getint("WARC_GZIP_LEVEL"))
         self.stats = crawler.stats
         for recovered in recover_folder(self.folder):
             self.stats.inc_value("warc/recovered_files")
@@ -82,7 +86,7 @@ class WarcArchive:
         self.files = WarcFiles(
             self.folder, spider.name, max_size=settings.getint("WARC_MAX_SIZE"),
             version=settings.get("WARC_VERSION", "1.1"), on_close=self._closed,
-            level=settings.getint("WARC_GZIP_LEVEL"),
+            engine=self.gzip.name, level=self.gzip_level,
             info={"isPartOf": spider.name, "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                   "http-header-user-agent": settings.get("USER_AGENT"),
                   "description": "Bytes as the server sent them, recorded on the connection. "

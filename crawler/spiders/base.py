@@ -24,7 +24,6 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
-from scrapy.link import Link
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
@@ -219,14 +218,14 @@ class ArticleSpider(scrapy.Spider):
                 pool.close()
                 del _POOLS[size]
 
-    async def page_links(self, response: Response, links: SiteLinks) -> list[Link]:
+    async def page_links(self, response: Response, links: SiteLinks) -> list[str]:
         """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
         cut short is counted: links/capped_pages, links/dropped)."""
         if not isinstance(response, TextResponse):
             return []
         return self.capped(response, await self.off_reactor(response, partial(links_in, *page_of(response), links)))
 
-    def capped(self, response: Response, found: list[Link] | None) -> list[Link]:
+    def capped(self, response: Response, found: list[str] | None) -> list[str]:
         """At most MAX_LINKS_PER_PAGE of a page's links (more are counted and logged)."""
         found = found or []
         cap = self.settings.getint("MAX_LINKS_PER_PAGE")
@@ -320,7 +319,7 @@ class SiteSpider(ArticleSpider):
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[scrapy.Request]:
         """A listing page: its article links and the listings it links to (pagination)."""
-        for link in await self.page_links(response, self.links):
-            request = self.request_for(link.url)
+        for url in await self.page_links(response, self.links):
+            request = self.request_for(url)
             if request is not None:
                 yield request

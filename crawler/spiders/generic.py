@@ -31,7 +31,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
-from scrapy.link import Link
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -83,11 +82,11 @@ def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
 
 
 def _page_work(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks,
-               read: Callable[[], Reading] | None) -> tuple[Reading | None, list[Link], list[str]]:
+               read: Callable[[], Reading] | None) -> tuple[Reading | None, list[str], list[str]]:
     """A page's reading (when `read` is given), its links and the feeds it names, from its
     bytes: one task for a worker process, the page sent to it once."""
     response = kind(url, body=body, encoding=encoding)
-    return (read() if read else None), links.extract_links(response), feed_urls(response, links)
+    return (read() if read else None), links.extract_urls(response), feed_urls(response, links)
 
 
 class GenericSpider(ArticleSpider):
@@ -196,8 +195,8 @@ class GenericSpider(ArticleSpider):
         for url in feeds:
             for request in self.discovery(url, self.parse_feed):
                 yield request
-        for link in self.capped(response, links):
-            request = self.page_request(link.url, level + 1)
+        for url in self.capped(response, links):
+            request = self.page_request(url, level + 1)
             if request is not None:
                 yield request
 

@@ -1,45 +1,107 @@
-"""The links a spider follows: Scrapy's LinkExtractor, with hosts matched by name alone.
+"""The links a spider follows: the URLs of a page's `<a href>` and `<area href>`, resolved as
+Scrapy's LinkExtractor resolves them, on the spider's hosts (matched by name alone), without
+the extensions not worth fetching, each once.
 
-`LinkExtractor(allow_domains=...)` compares a link's host with its port attached, so on a site
-served from `http://127.0.0.1:8765/` or `http://mirror.example:8080/` no link ever matched.
-Here the host is compared without its port (`crawler.urls.on_hosts`).
+Scrapy's `LinkExtractor(allow_domains=...)` compares a link's host with its port attached, so on
+a site served from `http://127.0.0.1:8765/` or `http://mirror.example:8080/` no link ever
+matched; here the host is compared without its port (`crawler.urls.on_hosts`). And it costs
+more than the rest of a page's crawl: for each of the hundred-odd links of a news page, a join,
+a `safe_url_string`, four URL parses and a canonical form, and the link's text collected. Here
+a page's links are each resolved once (a page names its sections several times), and what
+follows from a resolved URL (its safe form, whether it is followed) is kept for
+the most recent URLs, since every page of a site links to its sections and latest articles.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import Any
-from urllib.parse import urlparse
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
-from scrapy.http import Response, TextResponse
-from scrapy.link import Link
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.http import TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.misc import arg_to_iter
+from scrapy.utils.response import get_base_url
+from w3lib.html import strip_html5_whitespace
+from w3lib.url import safe_url_string
 
 from crawler.urls import on_hosts
+
+_RECENT = 16384
+# An href whose join takes only the base's origin: rooted (`/x`), or with a host of its own
+# (`//host/x`, `http://host/x`). Not `http://#` nor `///x`: they take the base's path too.
+_ORIGIN_ONLY = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#]|/(?!/)")
+_SCHEMES = frozenset({"http", "https", "file", "ftp"})  # what LinkExtractor follows
 
 
 class SiteLinks:
     """The unique links of a page that point to `hosts` (and their subdomains, with
-    `subdomains`; `www.` or not, with `www`). Other arguments go to LinkExtractor (`deny`...)."""
+    `subdomains`; `www.` or not, with `www`), but for `deny_extensions` (LinkExtractor's
+    IGNORED_EXTENSIONS: images, archives, documents...)."""
 
     def __init__(self, hosts: Iterable[str], *, subdomains: bool = True, www: bool = False,
-                 **extractor: Any) -> None:
+                 deny_extensions: Iterable[str] | None = None) -> None:
         self.hosts = tuple(hosts)
         self.subdomains = subdomains
         self.www = www
-        # The extensions not followed, in one `endswith` (LinkExtractor tries them one by one,
-        # a hundred for every link of every page).
-        deny = extractor.pop("deny_extensions", None)
-        self.deny_extensions = tuple("." + e for e in arg_to_iter(IGNORED_EXTENSIONS if deny is None else deny))
-        self.extractor = LinkExtractor(unique=True, deny_extensions=(), **extractor)
+        deny = IGNORED_EXTENSIONS if deny_extensions is None else deny_extensions
+        self.deny_extensions = tuple("." + e for e in arg_to_iter(deny))
+        # Per instance: what it keeps depends on the hosts (a bound method's cache would keep
+        # the instance alive, and the instance is pickled to the page workers).
+        self._followed = lru_cache(maxsize=_RECENT)(self._follow)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_followed"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._followed = lru_cache(maxsize=_RECENT)(self._follow)
 
     def owns(self, url: str) -> bool:
         return on_hosts(url, self.hosts, subdomains=self.subdomains, www=self.www)
 
-    def extract_links(self, response: Response) -> list[Link]:
-        return [link for link in self.extractor.extract_links(response) if self.owns(link.url)
-                and not (self.deny_extensions and urlparse(link.url).path.lower().endswith(self.deny_extensions))]
+    def extract_urls(self, response: TextResponse) -> list[str]:
+        """The page's links to follow, in page order, each once."""
+        base, encoding = get_base_url(response), response.encoding
+        scheme = response.url.partition(":")[0]
+        origin = _origin(base)
+        found: list[str] = []
+        hrefs: set[str] = set()
+        urls: set[str] = set()
+        for element in response.selector.root.iter("a", "area"):
+            href = element.get("href")
+            if href is None or href in hrefs:  # the same href: the same link
+                continue
+            hrefs.add(href)
+            href = strip_html5_whitespace(href)
+            followed = self._followed(origin if _ORIGIN_ONLY.match(href) else base, href, encoding, scheme)
+            if followed is not None and followed not in urls:
+                urls.add(followed)
+                found.append(followed)
+        return found
+
+    def _follow(self, base: str, href: str, encoding: str, scheme: str) -> str | None:
+        """A link's URL as LinkExtractor makes it, or None where it is not followed; `scheme`
+        is the page's, which the last join of an absolute URL depends on."""
+        try:
+            url = safe_url_string(urljoin(base, href), encoding=encoding)
+        except ValueError:
+            return None  # a bogus link
+        url = urljoin(f"{scheme}://", url) if url.startswith(f"{scheme}:") else url
+        if url.split("://", 1)[0] not in _SCHEMES or not self.owns(url):
+            return None
+        if self.deny_extensions and urlsplit(url).path.lower().endswith(self.deny_extensions):
+            return None
+        return url
+
+
+def _origin(base: str) -> str:
+    """`scheme://netloc/` of a base URL: all that a rooted or absolute href's join takes of it."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.netloc else base
 
 
 def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]]:
@@ -47,6 +109,7 @@ def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]
     return response.body, response.url, response.encoding, type(response)
 
 
-def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks) -> list[Link]:
+def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks) -> list[str]:
     """The links of a page rebuilt from `page_of`: work for a worker process."""
-    return links.extract_links(kind(url, body=body, encoding=encoding))
+    return links.extract_urls(kind(url, body=body, encoding=encoding))
+

@@ -1,0 +1,109 @@
+"""The links a spider follows (crawler.spiders.links): the same URLs, in the same order, as
+Scrapy's LinkExtractor followed by the host and extension filter it stands in for, on the
+fixture sites' pages, on real news pages, and on the hrefs whose joins are easy to get wrong."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+
+from crawler.fixtures import fixture_articles
+from crawler.spiders.links import SiteLinks, links_in, page_of
+from crawler.urls import host_of, on_hosts
+
+_DENIED = tuple("." + e for e in IGNORED_EXTENSIONS)
+_ABSOLUTE_HREF = re.compile(rb'href=["\']?(https?://[^/"\'>\s]+)')
+
+
+def reference(response: HtmlResponse, hosts: list[str], *, subdomains: bool = True, www: bool = False) -> list[str]:
+    """What Scrapy's LinkExtractor gives, filtered as SiteLinks filters."""
+    return [link.url for link in LinkExtractor(unique=True, deny_extensions=()).extract_links(response)
+            if on_hosts(link.url, hosts, subdomains=subdomains, www=www)
+            and not urlparse(link.url).path.lower().endswith(_DENIED)]
+
+
+def main_host(page: bytes) -> str:
+    """The host a page links to most: the site it is from, for a URL to give it."""
+    hosts = Counter(host_of(href.decode("latin-1")) for href in _ABSOLUTE_HREF.findall(page))
+    return hosts.most_common(1)[0][0] if hosts else "www.example.cn"
+
+
+def test_tricky_hrefs_join_as_scrapy_joins_them() -> None:
+    hrefs = ["/", "/x", "/x/../y", "//news.example.cn/p", "//#", "///x", "http://#", "http://news.example.cn",
+             "https://news.example.cn/a?b=1#c", "http:/x", "mailto:a@b.cn", "?page=2", "#top", "x.html",
+             "../x.html", "HTTP://NEWS.EXAMPLE.CN/Q", "/?p=2", "javascript:void(0)", "ftp://news.example.cn/f",
+             " /spaced.html ", "/中文/路径.html", "/a.JPG", "/doc.pdf?x=1", "/x.html#frag", "/x.html"]
+    body = "".join(f'<a href="{h}">{i}</a>' for i, h in enumerate(hrefs))
+    for url in ("http://news.example.cn/a/b/c.html?x=1", "https://news.example.cn:8443/a/", "http://news.example.cn"):
+        for charset in ("utf-8", "gbk"):
+            page = f'<html><head><meta charset="{charset}"></head><body>{body}</body></html>'.encode(charset)
+            response = HtmlResponse(url, body=page)
+            links = SiteLinks(["news.example.cn"])
+            expected = reference(response, ["news.example.cn"])
+            assert links.extract_urls(response) == expected, (url, charset)
+            assert links.extract_urls(response) == expected  # again, from what was kept
+    # A <base> moves every relative link, and the page's path stops mattering.
+    page = b'<html><head><base href="http://news.example.cn/other/"></head><body>' \
+           b'<a href="x.html">1</a><a href="/y.html">2</a><a href="?q">3</a></body></html>'
+    response = HtmlResponse("http://news.example.cn/a/b.html", body=page)
+    assert SiteLinks(["news.example.cn"]).extract_urls(response) == reference(response, ["news.example.cn"]) == [
+        "http://news.example.cn/other/x.html", "http://news.example.cn/y.html", "http://news.example.cn/other/?q"]
+
+
+def test_hosts_subdomains_and_www() -> None:
+    page = b"""<a href="http://www.example.cn/1.html">1</a><a href="http://example.cn/2.html">2</a>
+        <a href="http://m.example.cn/3.html">3</a><a href="http://example.cn.evil.example/4.html">4</a>
+        <a href="http://example.cn:8080/5.html">5</a>"""
+    response = HtmlResponse("http://example.cn/", body=page)
+    assert SiteLinks(["example.cn"], subdomains=False, www=True).extract_urls(response) == [
+        "http://www.example.cn/1.html", "http://example.cn/2.html", "http://example.cn:8080/5.html"]
+    assert SiteLinks(["example.cn"]).extract_urls(response) == [
+        "http://www.example.cn/1.html", "http://example.cn/2.html", "http://m.example.cn/3.html",
+        "http://example.cn:8080/5.html"]
+    assert SiteLinks(["example.cn"], deny_extensions=["html"]).extract_urls(response) == []
+
+
+def test_fixture_pages_give_scrapys_links() -> None:
+    compared = 0
+    for article in fixture_articles():
+        if not article.file.endswith((".html", ".htm", ".asp")):
+            continue
+        page = article.page()
+        response = HtmlResponse(article.url, body=page)
+        host = host_of(article.url)
+        assert SiteLinks([host]).extract_urls(response) == reference(response, [host]), article.url
+        compared += 1
+    assert compared >= 20
+
+
+def test_real_pages_give_scrapys_links(pytestconfig: pytest.Config) -> None:
+    root = Path(pytestconfig.getoption("--datasets"))
+    pages = sorted(root.glob("zh-extraction-dev/original/*.html")) + sorted(root.glob("zh-news-unlabelled/*/*.html"))
+    if not pages:
+        pytest.skip(f"no data sets under {root} (--datasets DIR or ZH_DATASETS)")
+    links_seen = 0
+    links = {}
+    for path in pages:
+        page = path.read_bytes()
+        host = main_host(page)
+        response = HtmlResponse(f"http://{host}/news/2024/{path.stem}.html", body=page)
+        # One SiteLinks a host, as a crawl has: what one page resolved serves the next.
+        found = links.setdefault(host, SiteLinks([host])).extract_urls(response)
+        expected = reference(response, [host])
+        assert found == expected, path.name
+        links_seen += len(found)
+    assert links_seen > 1000
+
+
+def test_links_of_a_page_rebuilt_in_a_worker() -> None:
+    page = b'<html><body><a href="/a/1.html">1</a><a href="/b.zip">z</a><a href="/a/1.html">again</a></body></html>'
+    response = HtmlResponse("http://news.example.cn/", body=page)
+    links = pickle.loads(pickle.dumps(SiteLinks(["news.example.cn"])))  # as the pool sends it
+    assert links_in(*page_of(response), links) == ["http://news.example.cn/a/1.html"]
