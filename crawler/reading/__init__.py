@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -117,8 +117,13 @@ def prepare(extraction: Extraction, plan: Plan, site_name: str | None) -> Prepar
 
 
 def read_article(html: str | bytes, url: str, *, content_type: str | bytes | None = None,
-                 site: Site | None = None, plan: Plan = Plan(), spider: str | None = None) -> Reading:
+                 site: Site | None = None, plan: Plan = Plan(), spider: str | None = None,
+                 page_text: bool = True) -> Reading:
     """`extract` the page, and prepare what `plan` says for an article found on it. `spider`:
-    the name a record takes as its `site` when extraction names none."""
+    the name a record takes as its `site` when extraction names none. Without `page_text`,
+    the extraction's `decoded` keeps how the page was decoded but not its text: a crawl has
+    the bytes, and a worker process would send the page back a second time."""
     extraction = extract(html, url, content_type=content_type, site=site)
+    if not page_text:
+        extraction.decoded = replace(extraction.decoded, text="")
     return Reading(extraction, prepare(extraction, plan, extraction.site or spider))

@@ -145,7 +145,8 @@ class ArticleSpider(scrapy.Spider):
         """The work of reading a page (extracting it, preparing an article's pipeline work):
         a function of its bytes, to run on the spot or in a worker process."""
         return partial(read_article, response.body, response.url, site=self.site,
-                       content_type=response.headers.get("Content-Type"), plan=self.reading_plan, spider=self.name)
+                       content_type=response.headers.get("Content-Type"), plan=self.reading_plan, spider=self.name,
+                       page_text=False)
 
     async def read_page(self, response: Response) -> Reading | None:
         """The page read, off the reactor, how it was decoded counted. None when the page was

@@ -47,18 +47,7 @@ class SiteLinks:
         self.www = www
         deny = IGNORED_EXTENSIONS if deny_extensions is None else deny_extensions
         self.deny_extensions = tuple("." + e for e in arg_to_iter(deny))
-        # Per instance: what it keeps depends on the hosts (a bound method's cache would keep
-        # the instance alive, and the instance is pickled to the page workers).
-        self._followed = lru_cache(maxsize=_RECENT)(self._follow)
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        del state["_followed"]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._followed = lru_cache(maxsize=_RECENT)(self._follow)
+        self.rule = (self.hosts, subdomains, www, self.deny_extensions)
 
     def owns(self, url: str) -> bool:
         return on_hosts(url, self.hosts, subdomains=self.subdomains, www=self.www)
@@ -77,25 +66,31 @@ class SiteLinks:
                 continue
             hrefs.add(href)
             href = strip_html5_whitespace(href)
-            followed = self._followed(origin if _ORIGIN_ONLY.match(href) else base, href, encoding, scheme)
+            followed = _followed(self.rule, origin if _ORIGIN_ONLY.match(href) else base, href, encoding, scheme)
             if followed is not None and followed not in urls:
                 urls.add(followed)
                 found.append(followed)
         return found
 
-    def _follow(self, base: str, href: str, encoding: str, scheme: str) -> str | None:
-        """A link's URL as LinkExtractor makes it, or None where it is not followed; `scheme`
-        is the page's, which the last join of an absolute URL depends on."""
-        try:
-            url = safe_url_string(urljoin(base, href), encoding=encoding)
-        except ValueError:
-            return None  # a bogus link
-        url = urljoin(f"{scheme}://", url) if url.startswith(f"{scheme}:") else url
-        if url.split("://", 1)[0] not in _SCHEMES or not self.owns(url):
-            return None
-        if self.deny_extensions and urlsplit(url).path.lower().endswith(self.deny_extensions):
-            return None
-        return url
+
+# Kept in the module, not on a SiteLinks: a page worker is sent a new copy with every page, and
+# what one page resolved serves the next one's links.
+@lru_cache(maxsize=_RECENT)
+def _followed(rule: tuple, base: str, href: str, encoding: str, scheme: str) -> str | None:
+    """A link's URL as LinkExtractor makes it, or None where `rule` (a SiteLinks' hosts,
+    subdomains, www, denied extensions) does not follow it; `scheme` is the page's, which the
+    last join of an absolute URL depends on."""
+    hosts, subdomains, www, deny_extensions = rule
+    try:
+        url = safe_url_string(urljoin(base, href), encoding=encoding)
+    except ValueError:
+        return None  # a bogus link
+    url = urljoin(f"{scheme}://", url) if url.startswith(f"{scheme}:") else url
+    if url.split("://", 1)[0] not in _SCHEMES or not on_hosts(url, hosts, subdomains=subdomains, www=www):
+        return None
+    if deny_extensions and urlsplit(url).path.lower().endswith(deny_extensions):
+        return None
+    return url
 
 
 def _origin(base: str) -> str:
