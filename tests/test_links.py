@@ -15,7 +15,8 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.fixtures import fixture_articles
-from crawler.spiders.links import SiteLinks, links_in, page_of
+from crawler.spiders.links import SiteLinks
+from crawler.spiders.pagework import links_in, page_of
 from crawler.urls import host_of, on_hosts
 
 _DENIED = tuple("." + e for e in IGNORED_EXTENSIONS)

@@ -8,14 +8,16 @@ import random
 
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from crawler.dedupe import (
     SCHEME,
     DedupeConfig,
     Signer,
+    affine32_permutations,
     canonical_text,
     codepoint_hashes,
+    lsh_shape,
     minhash_affine32,
     shingle_hash_of,
     shingles,
@@ -40,6 +42,22 @@ def test_signatures_are_datasketchs(length: int, num_perm: int) -> None:
     signer = Signer(DedupeConfig(num_perm=num_perm, shingle_hash="sha1"))
     grams = shingles(canonical_text(body), 5)
     assert np.array_equal(signer.signature(body), _datasketch(grams, num_perm))
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 100, 128, 256])
+def test_bands_and_permutations_are_datasketchs(num_perm: int) -> None:
+    """The LSH shape and the permutations, computed without datasketch, are its own."""
+    for threshold in [round(0.05 * n, 2) for n in range(1, 20)]:
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        except ValueError:  # too few bands at this threshold: refused alike
+            with pytest.raises(ValueError, match="fewer than 2 LSH bands"):
+                lsh_shape(threshold, num_perm)
+            continue
+        assert lsh_shape(threshold, num_perm) == (lsh.b, lsh.r), threshold
+    for seed in (1, 7):
+        ours, theirs = affine32_permutations(num_perm, seed), MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(ours, theirs, strict=True))
 
 
 def test_an_empty_set_has_the_empty_signature() -> None:

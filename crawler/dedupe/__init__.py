@@ -20,7 +20,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from crawler.dedupe.canonical import Copy, Evidence, choose, evidence_of
 from crawler.dedupe.text import canonical_text, content_hash, shingles
@@ -118,18 +117,53 @@ class DedupeConfig:
             raise ValueError(f"shingle hash {self.shingle_hash!r}: one of {', '.join(SHINGLE_HASHES)}")
 
 
+# datasketch's MinHash and MinHashLSH give these two, and tests/test_signatures.py checks that
+# they still agree; datasketch is not imported here, since it brings scipy with it: most of a
+# second of CPU at the start of every crawl process and every page worker.
+
+def affine32_permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations (`MinHash(num_perm, seed, scheme="affine32")`):
+    `h -> a * h + b mod 2**32`, `a` odd, drawn from numpy's RandomState(seed)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def lsh_shape(threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """datasketch's MinHashLSH choice of (bands, rows) for `threshold`: the least weighted sum
+    of the probabilities of a false positive (a pair below the threshold sharing a band) and
+    of a false negative. Both integrands are polynomials of degree at most `num_perm`, which
+    Gauss-Legendre quadrature with this many nodes integrates exactly."""
+    nodes, node_weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+
+    def on(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        return (hi - lo) / 2 * nodes + (hi + lo) / 2, (hi - lo) / 2 * node_weights
+
+    (below, w_below), (above, w_above) = on(0.0, threshold), on(threshold, 1.0)
+    best, shape = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_positive = float(np.dot(w_below, 1 - (1 - below ** rows) ** bands))
+            false_negative = float(np.dot(w_above, (1 - above ** rows) ** bands))
+            error = false_positive * weights[0] + false_negative * weights[1]
+            if error < best:
+                best, shape = error, (bands, rows)
+    if shape[0] < 2:
+        raise ValueError(f"threshold {threshold} with {num_perm} permutations: fewer than 2 LSH bands")
+    return shape
+
+
 class Signer:
     """MinHash signatures and their LSH band keys for one configuration."""
 
     def __init__(self, config: DedupeConfig) -> None:
         self.config = config
-        lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
-        self.bands, self.rows = lsh.b, lsh.r  # datasketch's choice for this threshold
-        self._template = MinHash(num_perm=config.num_perm, seed=1, scheme=SCHEME)
+        self.bands, self.rows = lsh_shape(config.threshold, config.num_perm)
 
     @cached_property
     def _permutations(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._template.permutations
+        return affine32_permutations(self.config.num_perm, seed=1)
 
     def signature(self, body: str) -> np.ndarray:
         """The MinHash signature (uint32 values) of a body's canonical text, affine32

@@ -41,7 +41,8 @@ from crawler.pipelines.normalize import NormalizePipeline
 from crawler.reading import Plan, Reading, lines_cut, read_article
 from crawler.sites import host_aliases
 from crawler.sites.base import HTML_TYPES, Site
-from crawler.spiders.links import SiteLinks, links_in, page_of
+from crawler.spiders.links import SiteLinks
+from crawler.spiders.pagework import links_in, page_of
 from crawler.urls import canonical_url
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ _KINDS = (
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
 PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_PAGES)
 # What the worker processes import before they take pages: the modules of the work sent.
-_PRELOAD = ("crawler.reading", "crawler.spiders.links", "crawler.spiders.generic")
+_PRELOAD = ("crawler.spiders.pagework",)
 # The page worker pools of this process, by size, with the spiders using each (by id).
 _POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}
 

@@ -22,7 +22,7 @@ as a site declaration to `OUTPUT_DIR/sites/<host>.py` and logged (`crawler.disco
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -30,20 +30,21 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
-from crawler.discover.feeds import feed_entries, is_feed_link
+from crawler.discover.feeds import feed_entries
 from crawler.discover.patterns import PatternLearner, site_declaration
 from crawler.durable import write_atomic
 from crawler.extract.kind import ARTICLE, LISTING, NO_BODY, Verdict, judge
 from crawler.reading import Reading
 from crawler.sites import host_aliases
 from crawler.spiders.base import ArticleSpider
-from crawler.spiders.links import SiteLinks, page_of
+from crawler.spiders.links import SiteLinks
+from crawler.spiders.pagework import page_of, page_work
 from crawler.urls import canonical_url, host_of
 
 _ARTICLE_LIKE = re.compile(r"(?:\d{5,}|(?:19|20)\d{2}[-/_]?\d{2}[-/_]?\d{2}).*\.(?:s?html?|asp|php|aspx|jsp)"
@@ -66,27 +67,6 @@ class NewsSitemap(Sitemap):
         if entry is not None:
             entry.update(news)
         return entry
-
-
-def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
-    """The feeds a page links to: `<link rel="alternate">` of a feed type, `<a>` to /rss.xml."""
-    found = []
-    for link in response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
-        href, type_ = link.attrib.get("href"), link.attrib.get("type")
-        if href and is_feed_link(href, type_):
-            found.append(response.urljoin(href))
-    for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
-        if is_feed_link(href) and links.owns(response.urljoin(href)):
-            found.append(response.urljoin(href))
-    return found
-
-
-def _page_work(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks,
-               read: Callable[[], Reading] | None) -> tuple[Reading | None, list[str], list[str]]:
-    """A page's reading (when `read` is given), its links and the feeds it names, from its
-    bytes: one task for a worker process, the page sent to it once."""
-    response = kind(url, body=body, encoding=encoding)
-    return (read() if read else None), links.extract_urls(response), feed_urls(response, links)
 
 
 class GenericSpider(ArticleSpider):
@@ -187,7 +167,7 @@ class GenericSpider(ArticleSpider):
             return
         read = self.to_read(response)
         found = await self.off_reactor(response, partial(
-            _page_work, *page_of(response), self.links, self.reader(response) if read else None))
+            page_work, *page_of(response), self.links, self.reader(response) if read else None))
         reading, links, feeds = found or (None, [], [])
         if read and found is not None:
             for item in self.judged(response, listed, self.counted(reading, response)):

@@ -97,14 +97,3 @@ def _origin(base: str) -> str:
     """`scheme://netloc/` of a base URL: all that a rooted or absolute href's join takes of it."""
     parts = urlsplit(base)
     return f"{parts.scheme}://{parts.netloc}/" if parts.netloc else base
-
-
-def page_of(response: TextResponse) -> tuple[bytes, str, str, type[TextResponse]]:
-    """What a worker process needs to rebuild a page (a Response does not pickle)."""
-    return response.body, response.url, response.encoding, type(response)
-
-
-def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], links: SiteLinks) -> list[str]:
-    """The links of a page rebuilt from `page_of`: work for a worker process."""
-    return links.extract_urls(kind(url, body=body, encoding=encoding))
-
