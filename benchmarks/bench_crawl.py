@@ -9,9 +9,12 @@ only, and the full crawl (normalize, dedupe, archive, export), on the same local
 The site (served on 127.0.0.1 by the fixture server, under a host of its own; every page
 generated once, before the crawls, into a temporary file, and served from it as bytes, so that
 the server's work is not what the crawls measure) has listing pages
-of 50 links and article pages built from real page templates: the fixture sites' article pages
-(the default), or the real pages of a folder given with `--templates` (used as templates only:
-their story is replaced). Each article is a distinct story made of sentences drawn from the
+of 50 links and article pages built from real page templates: the real news pages of the
+labelled extraction set (`zh-extraction-dev/original` under `--datasets`, the default where it
+is present), the real pages of a folder given with `--templates`, or with `--templates
+fixtures` (and where no data set is present) the fixture sites' article pages, whose furniture
+is lighter than a real page's (extraction takes a third of the time). Templates only: their
+story is replaced. Each article is a distinct story made of sentences drawn from the
 templates' own text, with its own numbers, at tens of KB a page with the template's furniture
 and a list of related links; about 10% are real copies of an earlier story (exact, or with a
 paragraph added, in another template), 20% are GBK and 30% gzip-compressed.
@@ -542,8 +545,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="article pages on the site (>= 2000 for the figures)")
     parser.add_argument("--sample", type=int, default=1000, help="pages in the extraction loop")
-    parser.add_argument("--templates", type=Path, default=None,
-                        help="a folder of real article pages to use as templates (default: the fixture sites')")
+    parser.add_argument("--templates", default=None,
+                        help="a folder of real article pages to use as templates (default: the labelled "
+                             "extraction set's pages, under --datasets, where present); 'fixtures': the "
+                             "fixture sites' article pages")
+    parser.add_argument("--datasets", type=Path, default=Path(os.environ.get("ZH_DATASETS", REPO.parent / "shared" / "datasets")),
+                        help="the folder of the extraction data sets (default ../shared/datasets, or ZH_DATASETS)")
     parser.add_argument("--only", choices=sorted(MODES), action="append", help="crawls to run (default: all)")
     parser.add_argument("--profile", action="store_true",
                         help="run the crawls under cProfile: the functions with most own time, own time by package")
@@ -565,15 +572,32 @@ def main() -> None:
     extra += [f"--set={setting}" for setting in opts.set]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
         started = time.perf_counter()
-        site = Site(opts.pages, opts.templates)
+        templates = real_templates(opts)
+        site = Site(opts.pages, templates)
         pages = Pages(site, folder)
-        print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates and {len(site.sentences)} "
+        where = f"real pages of {templates}" if templates else "the fixture sites' article pages"
+        print(f"site: {opts.pages:,} article pages from {len(site.templates)} templates ({where}) and {len(site.sentences)} "
               f"sentences; ~10% copies, ~20% GBK, ~30% gzip ({time.perf_counter() - started:.0f} s to generate, "
               f"{os.path.getsize(pages.path) / 2**20:,.0f} MiB as served)", flush=True)
         try:
             report(opts, pages, extra)
         finally:
             pages.close()
+
+
+def real_templates(opts: argparse.Namespace) -> Path | None:
+    """The folder of real pages the site is built from; None: the fixture sites' pages (asked
+    for, or no data set here: said on stderr, since their pages are lighter than real ones)."""
+    if opts.templates == "fixtures":
+        return None
+    if opts.templates:
+        return Path(opts.templates)
+    folder = opts.datasets / "zh-extraction-dev" / "original"
+    if any(folder.glob("*.htm*")):
+        return folder
+    print(f"no real pages under {folder} (--datasets DIR, or --templates DIR): the site is built from "
+          "the fixture sites' pages, lighter than real ones", file=sys.stderr)
+    return None
 
 
 def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
