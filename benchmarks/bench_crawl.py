@@ -489,11 +489,13 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     process = CrawlerProcess(settings)
     spider = BareFetch if mode == "fetch" else GenericSpider
     crawler = process.create_crawler(spider)
-    seen = {"articles": 0, "started": 0.0, "stopped": 0.0, "rss": {}}
+    seen = {"articles": 0, "started": 0.0, "stopped": 0.0, "rss": {}, "last": 0.0, "first": 0.0}
 
     def response_received(response: Any, request: Any, spider: Any) -> None:
         if request.meta.get("article"):
             seen["articles"] += 1
+            seen["last"] = time.perf_counter()
+            seen["first"] = seen["first"] or seen["last"]
             if memory:
                 memory.reached(seen["articles"])
             if seen["articles"] in CHECKPOINTS:
@@ -528,6 +530,7 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the page workers, reaped at the crawl's end
     print(json.dumps({
         "workers_cpu": children.ru_utime + children.ru_stime,
+        "to_first": seen["first"] - seen["started"], "after_last": seen["stopped"] - seen["last"],
         "mode": mode, "seconds": seen["stopped"] - seen["started"], "cpu": seen["cpu"], "articles": seen["articles"],
         "items": stats.get("item_scraped_count", 0), "new": stats.get("dedupe/new_story", 0),
         "copies": stats.get("dedupe/copy_exact", 0) + stats.get("dedupe/copy_near", 0),
@@ -615,7 +618,8 @@ def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
             all_cpu = page_cpu + result["workers_cpu"] / max(1, result["articles"])
             print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
                   f"{cpu / page_cpu:4.2f}   {all_cpu * 1000:11.2f}  {cpu / all_cpu:4.2f}   ({result['articles']:,} "
-                  f"article pages in {result['seconds']:.1f} s, {result['exported']:,} exported, "
+                  f"article pages in {result['seconds']:.1f} s: {result['to_first']:.1f} s to the first, "
+                  f"{result['after_last']:.1f} s after the last; {result['exported']:,} exported, "
                   f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
                   flush=True)
             for part in ("profile", "memory"):
