@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 from conftest import REPO
 from scrapy.utils.test import get_crawler
@@ -57,6 +58,23 @@ def test_open_store_chooses_the_backend(store_url: str, store: StateStore) -> No
     assert isinstance(store, SqliteStore if store_url.startswith("sqlite") else PostgresStore)
     with pytest.raises(ValueError, match="unsupported state store"):
         open_store("x", "mysql://h/db")
+
+
+def test_an_older_postgresql_stores_foreign_keys_are_dropped(postgres_url: str) -> None:
+    """A store made before held fingerprints to their article by foreign keys (a check of every
+    band's row at each filing): opened, it no longer does, and `forget` still removes them."""
+    open_store("unused", postgres_url).close()
+    keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for table in ("signatures", "bands"):
+            conn.execute(f"ALTER TABLE {table} ADD FOREIGN KEY (article) REFERENCES articles (id) ON DELETE CASCADE")
+        assert conn.execute(keys).fetchone()[0] == 2
+        store = open_store("unused", postgres_url)
+        assert conn.execute(keys).fetchone()[0] == 0
+        file(store, "a", keys=[1, 2])
+        store.forget(["a"])
+        assert [store.count(t) for t in ("articles", "signatures", "bands")] == [0, 0, 0]
+        store.close()
 
 
 def test_settings_keep_their_first_value(store_url: str, store: StateStore) -> None:

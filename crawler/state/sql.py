@@ -96,12 +96,12 @@ CREATE TABLE IF NOT EXISTS articles (
     moved_by      TEXT
 );
 CREATE TABLE IF NOT EXISTS signatures (
-    article {bigint} PRIMARY KEY{cascade},
+    article {bigint} PRIMARY KEY,
     sig     {blob} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bands (
     key     {bigint} NOT NULL,
-    article {bigint} NOT NULL{cascade},
+    article {bigint} NOT NULL,
     PRIMARY KEY (key, article)
 ){without_rowid};
 CREATE TABLE IF NOT EXISTS leases (
@@ -153,7 +153,7 @@ class Dialect:
     # Column types and table options of TABLES_DDL. An article's id is SQLite's rowid; leases
     # expire at unix seconds; `signatures` and `bands` go with their article by `forget`.
     types = {"serial": "INTEGER", "bigint": "INTEGER", "real": "REAL", "boolean": "INTEGER", "false": "0",
-             "json": "TEXT", "blob": "BLOB", "time": "REAL", "cascade": "", "without_rowid": " WITHOUT ROWID"}
+             "json": "TEXT", "blob": "BLOB", "time": "REAL", "without_rowid": " WITHOUT ROWID"}
     marker = "?"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds, as SQLite's leases hold them
     later = "((julianday('now') - 2440587.5) * 86400.0 + ?)"  # now plus a parameter's seconds
