@@ -5,16 +5,19 @@ process, every psycopg round trip counted (each time the client sends and awaits
 answer: a statement, a BEGIN or COMMIT, a pipeline's sync or fetch of what it queued; commands a
 pipeline only queues are not), the count by database written to COUNTS.json at exit.
 `statements(url)` reads the server's own count by statement (pg_stat_statements, which the
-private server in tests/servers.py preloads).
+private server in tests/servers.py preloads), `executed(url)` its time executing them, and
+`server_cpu(data_dir)` the CPU the whole cluster has used (/proc).
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import os
 import runpy
 import sys
 from collections import Counter
+from pathlib import Path
 
 import psycopg
 
@@ -54,14 +57,18 @@ def _watched(gen, database: str):
 def statements(url: str) -> Counter:
     """{statement: calls} the server ran in `url`'s database since `reset(url)`, BEGIN, COMMIT
     and ROLLBACK aside (pg_stat_statements sees them only when sent by the simple protocol)."""
+    return _stat(url, "calls")
+
+
+def _stat(url: str, column: str) -> Counter:
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT query, calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+        rows = conn.execute(f"SELECT query, {column} FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
                             "WHERE d.datname = current_database() AND query NOT LIKE %s "
                             "AND upper(query) NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK')",
                             ("%pg_stat_statements%",)).fetchall()
     ran: Counter = Counter()
-    for query, calls in rows:  # one query may have several entries (each plan cache's)
-        ran[" ".join(query.split())] += calls
+    for query, value in rows:  # one query may have several entries (each plan cache's)
+        ran[" ".join(query.split())] += value
     return ran
 
 
@@ -70,6 +77,37 @@ def reset(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         conn.execute("SELECT pg_stat_statements_reset()")
+
+
+def executed(url: str) -> Counter:
+    """{statement: milliseconds} the server spent executing each in `url`'s database since
+    `reset(url)` (pg_stat_statements: parsing, planning and the protocol aside)."""
+    return _stat(url, "total_exec_time")
+
+
+def server_cpu(data_dir: Path) -> tuple[float, float]:
+    """CPU seconds the PostgreSQL cluster in `data_dir` has used so far: its exited processes'
+    (the connections' backends and autovacuum workers, reaped by the postmaster), and the whole
+    cluster's (those, the postmaster's own and its live processes': /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
+
+    def fields(pid: int | str) -> list[str]:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2:].split()  # after the command's name: state, ppid, ...
+
+    own = fields(postmaster)
+    exited = int(own[13]) + int(own[14])  # cutime, cstime
+    total = exited + int(own[11]) + int(own[12])  # utime, stime
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                child = fields(entry.name)
+            except OSError:  # gone meanwhile
+                continue
+            if int(child[1]) == postmaster:
+                total += int(child[11]) + int(child[12])
+    return exited / tick, total / tick
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 from conftest import REPO
 from scrapy.utils.test import get_crawler
@@ -20,7 +21,7 @@ from crawler.archive.writer import Original
 from crawler.commands.stories import write_stories
 from crawler.dedupe import Deduper
 from crawler.extensions.state import CrawlState
-from crawler.state import PostgresStore, SqliteStore, Staged, StateStore, open_store
+from crawler.state import Candidates, PostgresStore, SqliteStore, Staged, StateStore, open_store
 from crawler.state.sql import RunLedger
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -59,6 +60,23 @@ def test_open_store_chooses_the_backend(store_url: str, store: StateStore) -> No
         open_store("x", "mysql://h/db")
 
 
+def test_an_older_postgresql_stores_foreign_keys_are_dropped(postgres_url: str) -> None:
+    """A store made before held fingerprints to their article by foreign keys (a check of every
+    band's row at each filing): opened, it no longer does, and `forget` still removes them."""
+    open_store("unused", postgres_url).close()
+    keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for table in ("signatures", "bands"):
+            conn.execute(f"ALTER TABLE {table} ADD FOREIGN KEY (article) REFERENCES articles (id) ON DELETE CASCADE")
+        assert conn.execute(keys).fetchone()[0] == 2
+        store = open_store("unused", postgres_url)
+        assert conn.execute(keys).fetchone()[0] == 0
+        file(store, "a", keys=[1, 2])
+        store.forget(["a"])
+        assert [store.count(t) for t in ("articles", "signatures", "bands")] == [0, 0, 0]
+        store.close()
+
+
 def test_settings_keep_their_first_value(store_url: str, store: StateStore) -> None:
     assert store.setting("format", "a") == "a"
     assert store.setting("format", "b") == "a"
@@ -72,6 +90,55 @@ def test_payloads(store: StateStore) -> None:
     store.add_payload("sha1:p", Original("http://a.cn/1", "2026-01-01T00:00:00Z", "<urn:uuid:1>"))
     store.add_payload("sha1:p", Original("http://a.cn/2", "2026-01-02T00:00:00Z", "<urn:uuid:2>"))  # kept: first
     assert store.original_payload("sha1:p") == Original("http://a.cn/1", "2026-01-01T00:00:00Z", "<urn:uuid:1>")
+
+
+def test_a_payload_added_is_everyones_by_the_next_lookup(store_url: str, store: StateStore) -> None:
+    """An added payload is answered at once where it was added; others see it once the store
+    has looked another up (the insert goes with that lookup, where writes chain), or closed."""
+    first, later = (Original("http://a.cn/1", "2026-01-01T00:00:00Z", "<urn:uuid:1>"),
+                    Original("http://a.cn/2", "2026-01-02T00:00:00Z", "<urn:uuid:2>"))
+    other = open_store("unused", store_url)  # another process
+    store.add_payload("sha1:p", first)
+    store.add_payload("sha1:p", later)  # kept: the first, before it is sent too
+    assert store.original_payload("sha1:p") == first
+    assert store.original_payload("sha1:q") is None  # a lookup: what was added is sent with it
+    assert other.original_payload("sha1:p") == first
+    store.add_payload("sha1:q", later)
+    assert store.count("payloads") == 2
+    store.add_payload("sha1:r", later)
+    store.close()
+    assert other.original_payload("sha1:q") == later and other.original_payload("sha1:r") == later
+    other.close()
+
+
+def test_a_filings_lookups_in_one(store: StateStore) -> None:
+    """`candidates`: what `article`, `article_by_hash`, `lsh_candidates`, `signatures` and
+    `clusters_of` would answer a filing, the bands only when no article has the same body."""
+    head = file(store, "h", content_hash="sha1:h", keys=[10, 11, -(2**63)], seed=1)
+    copy = file(store, "c", content_hash="sha1:c", cluster="h", keys=[10, 12, 2**63 - 1], seed=2)
+    found = store.candidates("new", "sha1:new", [10, 2**63 - 1, 99])
+    assert found.filed is None and found.same is None and found.near.keys() == {head, copy}
+    assert found.near[copy][0] == "h" and np.array_equal(found.near[copy][1], sig(2))
+    assert found.near[head][1].dtype == np.uint32 and np.array_equal(found.near[head][1], sig(1))
+    assert store.candidates("new", "sha1:new", [-(2**63)]).near.keys() == {head}
+    found = store.candidates("c", "sha1:h", [10])
+    assert found == Candidates(filed=(copy, "h", "h", None), same=(head, "h"), near={})
+    assert store.candidates("x", "sha1:x", []) == Candidates(None, None, {})
+    assert store.candidates("x", "sha1:x", [99]) == Candidates(None, None, {})
+
+
+def test_an_article_filed_without_its_id_read_back(store: StateStore) -> None:
+    with store.exclusive():
+        assert store.add_article(record_id="q", url="u", canonical_url="u", site="s", title=None,
+                                 content_hash="sha1:q", cluster="q", duplicate_of=None, similarity=None,
+                                 seen_at="t", signature=sig(3), band_keys=[5, 6], returning=False) is None
+        assert store.cluster_of("q") == "q"  # filed, and seen by what follows in the transaction
+    found = store.candidates("z", "sha1:z", [6])
+    assert len(found.near) == 1 and np.array_equal(next(iter(found.near.values()))[1], sig(3))
+    assert store.add_article(record_id="q", url="u", canonical_url="u", site="s", title=None,
+                             content_hash="sha1:q", cluster="q", duplicate_of=None, similarity=None,
+                             seen_at="t", signature=sig(4), band_keys=[7]) is None  # filed before
+    assert store.candidates("z", "sha1:z", [7]).near == {}  # nor its fingerprints filed again
 
 
 def test_articles_fingerprints_and_clusters(store: StateStore) -> None:

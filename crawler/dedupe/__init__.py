@@ -285,17 +285,15 @@ class Deduper:
                          digest=content_hash(body), signature=signature,
                          keys=self.signer.band_keys(signature), seen_at=seen_at, run=run, evidence=evidence)
 
-    def _matches(self, digest: str, signature: np.ndarray, keys: list[int]) -> dict[str, float]:
+    def _matches(self, found: Any, signature: np.ndarray) -> dict[str, float]:  # crawler.state.Candidates
         """The clusters this body belongs to, with its best similarity to a copy of each."""
-        exact = self.store.article_by_hash(digest)
-        if exact is not None:
-            return {exact[1]: 1.0}
-        scores = {article: similarity(signature, other)
-                  for article, other in self.store.signatures(self.store.lsh_candidates(keys)).items()}
-        hits = {article: score for article, score in scores.items() if score >= self.config.threshold}
+        if found.same is not None:
+            return {found.same[1]: 1.0}
         matches: dict[str, float] = {}
-        for article, cluster in self.store.clusters_of(list(hits)).items():
-            matches[cluster] = max(matches.get(cluster, 0.0), hits[article])
+        for cluster, other in found.near.values():
+            score = similarity(signature, other)
+            if score >= self.config.threshold:
+                matches[cluster] = max(matches.get(cluster, 0.0), score)
         return matches
 
     def file(self, *, record_id: str, url: str, canonical_url: str, site: str | None, title: str | None,
@@ -304,17 +302,17 @@ class Deduper:
         """`add` for a body already fingerprinted."""
         evidence = evidence or Evidence()
         with self.store.exclusive():  # lookups, the choice and the writes are one step across processes
-            known = self.store.article(record_id)
-            if known is not None:  # the same record again (a re-run): not a copy of itself
-                return Verdict(digest, known[1], known[2], known[3])
-            matches = self._matches(digest, signature, keys)
+            found = self.store.candidates(record_id, digest, keys)  # one statement: the filing, the body, its bands
+            if found.filed is not None:  # the same record again (a re-run): not a copy of itself
+                return Verdict(digest, *found.filed[1:])
+            matches = self._matches(found, signature)
             members = {cluster: self.store.members(cluster) for cluster in matches}
             members = {cluster: rows for cluster, rows in members.items() if rows}
             if not members:
                 self.store.add_article(record_id=record_id, url=url, canonical_url=canonical_url, site=site,
                                        title=title, content_hash=digest, cluster=record_id, duplicate_of=None,
                                        similarity=None, seen_at=seen_at, signature=signature, band_keys=keys,
-                                       run=run, evidence=evidence.as_dict())
+                                       run=run, evidence=evidence.as_dict(), returning=False)
                 return Verdict(digest, record_id, None, None, ["only_copy"])
             # One story, one cluster: the oldest of those this copy matches takes in the others.
             cluster = min(members, key=lambda c: members[c][0].id)
@@ -326,13 +324,14 @@ class Deduper:
             score = None
             if best != record_id:
                 best_id = next(c.seq for c in copies if c.record_id == best)
-                best_sig = self.store.signatures([best_id]).get(best_id)
+                near = found.near.get(best_id)
+                best_sig = near[1] if near is not None else self.store.signatures([best_id]).get(best_id)
                 score = round(similarity(signature, best_sig), 4) if best_sig is not None else None
             self.store.add_article(record_id=record_id, url=url, canonical_url=canonical_url, site=site,
                                    title=title, content_hash=digest, cluster=cluster,
                                    duplicate_of=None if best == record_id else best, similarity=score,
                                    seen_at=seen_at, signature=signature, band_keys=keys, run=run,
-                                   evidence=evidence.as_dict())
+                                   evidence=evidence.as_dict(), returning=False)
             for other in absorbed:
                 self.store.merge_clusters(other, cluster, by=record_id)
             if absorbed or heads != [best] or best == record_id:

@@ -9,7 +9,12 @@ RETURNING) is queued and sent with the next statement whose rows are read, or wi
 the crawl waits on one round trip per lookup, not one per statement; `exclusive()` awaits its
 lock with BEGIN, before it yields. Each statement still runs in order, in its own snapshot
 (READ COMMITTED). An error in a queued statement is raised at the next read or at COMMIT,
-inside the transaction, which it rolls back whole."""
+inside the transaction, which it rolls back whole.
+
+The dialect chains writes: those that go together are one statement, data-modifying CTEs
+(`crawler.state.sql.Sql._with`): a filing's article with its signature and bands, a batch's
+marks, a payload with the next payload lookup. Each statement costs the server its parse,
+plan, execution and answer, out of the cores the crawl shares with it."""
 
 from __future__ import annotations
 
@@ -28,21 +33,31 @@ from crawler.state.sql import Dialect, Exclusion, SqlStore, StateStoreError
 WRITERS_LOCK = 0x7A686E6577730001  # "zhnews" 1
 SCHEMA_LOCK = 0x7A686E6577730002
 
-BANDS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);"  # the cascade's lookups
+BANDS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS bands_by_article ON bands (article);"  # forget's lookups
+# Stores made before held `signatures` and `bands` to their article by foreign keys (ON DELETE
+# CASCADE): the server checked every band's row at every filing, a quarter of its CPU per
+# article page. `forget` deletes an article's fingerprints itself, as in SQLite (which never
+# had the keys): the keys are dropped where they are found.
+OLD_FOREIGN_KEYS = ("SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                    "WHERE contype = 'f' AND conrelid IN ('signatures'::regclass, 'bands'::regclass)")
 
 
 class PostgresDialect(Dialect):
     types = {"serial": "BIGSERIAL", "bigint": "BIGINT", "real": "DOUBLE PRECISION", "boolean": "BOOLEAN",
              "false": "FALSE", "json": "JSONB", "blob": "BYTEA", "time": "TIMESTAMPTZ",
-             "cascade": " REFERENCES articles (id) ON DELETE CASCADE", "without_rowid": ""}
+             "without_rowid": ""}
     marker = "%s"
     now = "clock_timestamp()"  # the server's clock: the machines' clocks need not agree
     later = "(clock_timestamp() + make_interval(secs => ?))"
     unexported = "NOT exported"
     true = "TRUE"
+    chains = True  # a statement the server parses, plans and answers, not three
 
     def any_of(self, column: str, values: Sequence) -> tuple[str, list]:
         return f"{column} = ANY(?)", [list(values)]  # one array parameter, however many values
+
+    def integers(self, values: Sequence[int], name: str) -> tuple[str, list]:
+        return f"unnest(?::bigint[]) AS {name}(value)", [list(values)]
 
     def json_in(self, value: dict | None) -> Any:
         return Jsonb(value) if value else None
@@ -62,11 +77,20 @@ class PostgresStore(SqlStore):
         # One connection, used one call at a time (`scrapy shell` crosses threads).
         self.lock = threading.RLock()
         self.exclusion = Exclusion()
+        self.unsent = {}  # payloads added, sent with the next lookup (crawler.state.sql.Payloads)
         self.open = False  # a transaction of this store's is open (queued, perhaps not yet begun)
+        if info.server_version >= 140000:
+            # Export lines (staged: written once, read back only by a recovery), several KB
+            # each, compressed by lz4, not pglz: less than half the server's CPU for them. (A
+            # server built without lz4 keeps pglz.)
+            with suppress(psycopg.Error):
+                self.db.execute("SET default_toast_compression = lz4")
         with self.lock, self.db.transaction():
             # Two processes creating the tables at once would collide in the catalog.
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             self.db.execute(self.dialect.tables() + self.dialect.indexes() + BANDS_BY_ARTICLE)
+            for table, key in self.db.execute(OLD_FOREIGN_KEYS).fetchall():
+                self.db.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key}"')
 
     @contextmanager
     def exclusive(self) -> Iterator[PostgresStore]:
@@ -125,4 +149,8 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         with self.lock:
-            self.db.close()
+            try:
+                with suppress(psycopg.Error):  # a payload not recorded is archived in full again, never lost
+                    self._send_payloads()
+            finally:
+                self.db.close()

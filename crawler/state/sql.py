@@ -36,6 +36,15 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Candidates:
+    """What a filing looks up before it decides, in one statement (`Articles.candidates`)."""
+
+    filed: tuple[int, str, str | None, float | None] | None  # the record's own filing, if it has one
+    same: tuple[int, str] | None  # (id, cluster) of the first article with the same body
+    near: dict[int, tuple[str, np.ndarray]]  # when none has: those sharing a band, with cluster and signature
+
+
+@dataclass(frozen=True)
 class Staged:
     """A filing's export line, kept in the store from before it is written until its batch is
     marked exported, and where it was being written: `path` on `host`, at or after byte `at`."""
@@ -87,12 +96,12 @@ CREATE TABLE IF NOT EXISTS articles (
     moved_by      TEXT
 );
 CREATE TABLE IF NOT EXISTS signatures (
-    article {bigint} PRIMARY KEY{cascade},
+    article {bigint} PRIMARY KEY,
     sig     {blob} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bands (
     key     {bigint} NOT NULL,
-    article {bigint} NOT NULL{cascade},
+    article {bigint} NOT NULL,
     PRIMARY KEY (key, article)
 ){without_rowid};
 CREATE TABLE IF NOT EXISTS leases (
@@ -144,12 +153,15 @@ class Dialect:
     # Column types and table options of TABLES_DDL. An article's id is SQLite's rowid; leases
     # expire at unix seconds; `signatures` and `bands` go with their article by `forget`.
     types = {"serial": "INTEGER", "bigint": "INTEGER", "real": "REAL", "boolean": "INTEGER", "false": "0",
-             "json": "TEXT", "blob": "BLOB", "time": "REAL", "cascade": "", "without_rowid": " WITHOUT ROWID"}
+             "json": "TEXT", "blob": "BLOB", "time": "REAL", "without_rowid": " WITHOUT ROWID"}
     marker = "?"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # unix seconds, as SQLite's leases hold them
     later = "((julianday('now') - 2440587.5) * 86400.0 + ?)"  # now plus a parameter's seconds
     unexported = "exported = 0"  # spelled as the partial index on unexported filings is
     true = "1"
+    # Whether writes go in the statement of another (data-modifying CTEs, `Sql._with`): not in
+    # SQLite, where a statement costs no round trip and no server's CPU.
+    chains = False
 
     def sql(self, query: str) -> str:
         return query if self.marker == "?" else query.replace("?", self.marker)
@@ -163,6 +175,11 @@ class Dialect:
     def any_of(self, column: str, values: Sequence) -> tuple[str, list]:
         """`column` is one of `values`: the condition and its parameters."""
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+    def integers(self, values: Sequence[int], name: str) -> tuple[str, list]:
+        """`values` as a relation `name` of one column, `value`: its SQL and parameters."""
+        rows = ", ".join(["(?)"] * len(values))
+        return f"(SELECT column1 AS value FROM (VALUES {rows})) AS {name}", list(values)
 
     def json_in(self, value: dict | None) -> Any:
         return json.dumps(value, ensure_ascii=False) if value else None
@@ -210,6 +227,39 @@ class Sql:
         condition, params = self.dialect.any_of(column, values)
         return self._all(sql.format(condition), [*args, *params])
 
+    def _with(self, query: str, args: Sequence, writes: Sequence[tuple[str, Sequence]], *,
+              read: bool = True) -> list[tuple]:
+        """`query`'s rows, and `writes` (statement, parameters) done with it: where the dialect
+        chains writes, in one statement (each write a data-modifying CTE of `query`'s, all in one
+        snapshot), else each in its own after `query`, in order. A write may read the `id` column
+        of `query`'s rows as the relation `{answer}` (`query` then returns rows, and names its
+        first column `id`; no row, nothing for the write to write). `read=False`: nothing is
+        read back ([]), so a pipelined transaction need not wait for the answer."""
+        answered = any("{answer}" in sql for sql, _ in writes)
+        if self.dialect.chains and writes:
+            ctes = [f"w{n} AS ({sql.replace('{answer}', 'answer')})" for n, (sql, _) in enumerate(writes)]
+            params = [arg for _, more in writes for arg in more]
+            if answered:
+                query, params = f"WITH answer AS ({query}), {', '.join(ctes)} SELECT * FROM answer", [*args, *params]
+            else:
+                query, params = f"WITH {', '.join(ctes)} {query}", [*params, *args]
+            if not read:
+                self._run(query, params)
+                return []
+            return self._all(query, params)
+        with self.lock:
+            if read or answered:
+                rows = self._all(query, args)
+            else:
+                self._run(query, args)
+                rows = []
+            for sql, params in writes:
+                if "{answer}" not in sql:
+                    self._run(sql, params)
+                elif rows:
+                    self._run(*_answered(sql, params, [row[0] for row in rows]))
+        return rows if read else []
+
     def setting(self, name: str, default: str) -> str:
         """The store's value for `name`, which becomes `default` if it has none yet."""
         with self._transaction():
@@ -227,6 +277,21 @@ class Sql:
         return self._one(f"SELECT COUNT(*) FROM {table}")[0]
 
 
+def _answered(sql: str, params: Sequence, ids: list) -> tuple[str, list]:
+    """`sql` with the relation `{answer}` made of `ids` (one column, `id`), their parameters put
+    among `params` where it stands."""
+    parts = sql.split("{answer}")
+    relation = "(" + " UNION ALL ".join(["SELECT ? AS id"] * len(ids)) + ")"
+    bound, at = [], 0
+    for n, part in enumerate(parts):
+        count = part.count("?")
+        bound += params[at:at + count]
+        at += count
+        if n < len(parts) - 1:
+            bound += ids
+    return relation.join(parts), bound
+
+
 def chunks(items: Sequence, size: int = 2000) -> Iterator[Sequence]:
     """`items` in pieces small enough for one statement's parameters (SQLite allows 32,766)."""
     for start in range(0, len(items), size):
@@ -234,15 +299,56 @@ def chunks(items: Sequence, size: int = 2000) -> Iterator[Sequence]:
 
 
 class Payloads(Sql):
-    """Payload digests of archived responses (where a WARC revisit points)."""
+    """Payload digests of archived responses (where a WARC revisit points).
+
+    A payload is added once its record is written (the archive looks its digest up, writes the
+    record, then adds it), so a digest never points at a record the WARC files lack. Where the
+    dialect chains writes, an added payload is sent with the next lookup, in its statement (not
+    one statement and round trip of its own); until then it is answered from here, and it is
+    sent at the latest when the store closes. What a crash loses of them is a revisit's
+    original, never a record: those payloads are archived in full again."""
+
+    unsent: dict[str, Original]  # added, not yet sent (a backend whose dialect chains sets it)
 
     def original_payload(self, digest: str) -> Original | None:
-        row = self._one("SELECT uri, date, record_id FROM payloads WHERE digest = ?", (digest,))
-        return Original(*row) if row else None
+        with self.lock:
+            if self.dialect.chains and digest in self.unsent:
+                return self.unsent[digest]
+            unsent = self._take_unsent()
+            writes = [self._inserted(unsent)] if unsent else []
+            rows = self._with("SELECT uri, date, record_id FROM payloads WHERE digest = ?", (digest,), writes)
+        return Original(*rows[0]) if rows else None
 
     def add_payload(self, digest: str, original: Original) -> None:
-        self._run("INSERT INTO payloads (digest, uri, date, record_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                  (digest, original.uri, original.date, original.record_id))
+        if self.dialect.chains:
+            with self.lock:
+                self.unsent.setdefault(digest, original)  # the first kept, as in the table
+            return
+        self._run(*self._inserted({digest: original}))
+
+    def _inserted(self, payloads: dict[str, Original]) -> tuple[str, list]:
+        """The insert of `payloads` (the first of a digest kept): statement and parameters."""
+        return (f"INSERT INTO payloads (digest, uri, date, record_id) VALUES "
+                f"{', '.join(['(?, ?, ?, ?)'] * len(payloads))} ON CONFLICT DO NOTHING",
+                [v for digest, o in payloads.items() for v in (digest, o.uri, o.date, o.record_id)])
+
+    def _take_unsent(self) -> dict[str, Original]:
+        """The payloads added and not yet sent, now to be sent by the caller."""
+        if not self.dialect.chains or not self.unsent:
+            return {}
+        unsent, self.unsent = self.unsent, {}  # a failed statement loses them: archived in full again
+        return unsent
+
+    def _send_payloads(self) -> None:
+        """Send the payloads added and not yet sent."""
+        with self.lock:
+            if unsent := self._take_unsent():
+                self._run(*self._inserted(unsent))
+
+    def count(self, table: str) -> int:
+        if table == "payloads":
+            self._send_payloads()
+        return super().count(table)
 
 
 class Urls(Sql):
@@ -314,27 +420,56 @@ class Articles(Sql):
         rows = self._any("SELECT article, sig FROM signatures WHERE {}", "article", article_ids)
         return {article: np.frombuffer(bytes(sig), dtype=np.uint32) for article, sig in rows}
 
+    def candidates(self, record_id: str, content_hash: str, band_keys: list[int]) -> Candidates:
+        """A filing's lookups, in one statement: the record's own filing (`article`), the first
+        article with the same body (`article_by_hash`) and, if there is none, the articles that
+        share a band key with it (`lsh_candidates`), each with its cluster and signature."""
+        parts, params = [], []
+        if band_keys:  # first: the branch whose last column has a type (PostgreSQL types a UNION left to right)
+            condition, keys = self.dialect.any_of("key", band_keys)
+            parts.append("SELECT 2, a.id, a.cluster, NULL, NULL, s.sig FROM articles a "
+                         "JOIN signatures s ON s.article = a.id "
+                         f"WHERE a.id IN (SELECT article FROM bands WHERE {condition}) "
+                         "AND NOT EXISTS (SELECT 1 FROM articles WHERE content_hash = ?)")
+            params += [*keys, content_hash]
+        parts.append("SELECT 0, id, cluster, duplicate_of, similarity, NULL FROM articles WHERE record_id = ?")
+        parts.append("SELECT 1, id, cluster, NULL, NULL, NULL FROM "
+                     "(SELECT id, cluster FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1) same")
+        params += [record_id, content_hash]
+        filed = same = None
+        near: dict[int, tuple[str, np.ndarray]] = {}
+        for kind, article, cluster, duplicate_of, score, sig in self._all(" UNION ALL ".join(parts), params):
+            if kind == 0:
+                filed = (article, cluster, duplicate_of, score)
+            elif kind == 1:
+                same = (article, cluster)
+            else:
+                near[article] = (cluster, np.frombuffer(bytes(sig), dtype=np.uint32))
+        return Candidates(filed, same, near)
+
     def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
                     title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
                     similarity: float | None, seen_at: str, signature: np.ndarray,
-                    band_keys: list[int], run: str | None = None, evidence: dict | None = None) -> int | None:
-        """File an article with its fingerprints; None if that record was filed before."""
+                    band_keys: list[int], run: str | None = None, evidence: dict | None = None,
+                    returning: bool = True) -> int | None:
+        """File an article with its fingerprints: its id; None if that record was filed before.
+        One statement where the dialect chains writes. `returning=False`: None, and the filing
+        is not waited for (a pipelined transaction sends it with its COMMIT)."""
+        writes = [("INSERT INTO signatures (article, sig) SELECT id, ? FROM {answer} AS filed",
+                   [signature.astype(np.uint32).tobytes()])]
+        if band_keys:
+            keys, params = self.dialect.integers(band_keys, "k")
+            writes.append((f"INSERT INTO bands (key, article) SELECT k.value, filed.id "
+                           f"FROM {{answer}} AS filed, {keys} WHERE true ON CONFLICT DO NOTHING",
+                           params))  # (WHERE: else SQLite reads ON as a join's)
         with self._transaction():
-            rows = self._all(
+            rows = self._with(
                 "INSERT INTO articles (record_id, url, canonical_url, site, title, content_hash, cluster, "
                 "duplicate_of, similarity, seen_at, run, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (record_id) DO NOTHING RETURNING id",
                 (record_id, url, canonical_url, site, title, content_hash, cluster, duplicate_of,
-                 similarity, seen_at, run, self.dialect.json_in(evidence)))
-            if not rows:
-                return None
-            article = rows[0][0]
-            self._run("INSERT INTO signatures (article, sig) VALUES (?, ?)",
-                      (article, signature.astype(np.uint32).tobytes()))
-            if band_keys:  # one statement: PostgreSQL would take a round trip per row of executemany
-                self._run(f"INSERT INTO bands (key, article) VALUES {', '.join(['(?, ?)'] * len(band_keys))} "
-                          "ON CONFLICT DO NOTHING", [v for key in band_keys for v in (key, article)])
-            return article
+                 similarity, seen_at, run, self.dialect.json_in(evidence)), writes, read=returning)
+        return rows[0][0] if rows else None
 
     def merge_clusters(self, absorbed: str, into: str, by: str) -> None:
         """Move every copy of cluster `absorbed` into `into`, the filing of `by` bridging them."""
@@ -412,14 +547,14 @@ class RunLedger(Sql):
         """`mark_exported` for a batch of (record_id, canonical_url, seen_at), in one transaction."""
         if not records:
             return
-        with self._transaction():  # three statements a chunk, not three a record
+        with self._transaction():  # a statement a chunk (where writes chain; else three), not three a record
             for chunk in chunks(records):
                 condition, params = self.dialect.any_of("record_id", [rid for rid, _, _ in chunk])
-                self._run(f"UPDATE articles SET exported = {self.dialect.true} WHERE {condition}", params)
-                self._run(f"INSERT INTO urls (canonical_url, record_id, first_seen) VALUES "
-                          f"{', '.join(['(?, ?, ?)'] * len(chunk))} ON CONFLICT DO NOTHING",
-                          [v for rid, url, seen in chunk for v in (url, rid, seen)])
-                self._run(f"DELETE FROM staged WHERE {condition}", params)
+                self._with(f"DELETE FROM staged WHERE {condition}", params, [
+                    (f"UPDATE articles SET exported = {self.dialect.true} WHERE {condition}", params),
+                    (f"INSERT INTO urls (canonical_url, record_id, first_seen) VALUES "
+                     f"{', '.join(['(?, ?, ?)'] * len(chunk))} ON CONFLICT DO NOTHING",
+                     [v for rid, url, seen in chunk for v in (url, rid, seen)])], read=False)
 
     def unexported_runs(self) -> list[str]:
         return [r[0] for r in self._all(
