@@ -3,14 +3,16 @@ server runs (pg_stat_statements) and the round trips the crawl waits on (tests/r
 A change that adds a per-page query fails here. The server's CPU is printed, not bounded (it
 depends on the machine).
 
-Per article page of a 1-worker crawl of distinct stories, one statement and one round trip
-each: a lookup of its URL; of its payload (which carries the insert of the payload archived
-before it); the filing, one exclusive transaction, pipelined: BEGIN and the writers' lock, then
-the lookups of its record, its body's hash and its LSH bands in one statement, then the article
-with its signature and bands in one statement sent with COMMIT; its export line staged; and a
-share of its batch's marks (one statement a batch). That is 6.4 round trips and 6.6 statements
-(BEGIN and COMMIT aside); it was 10.4 and 11.7 with a statement for each lookup and each
-table's insert, and 13.7 round trips before the transactions were pipelined."""
+Per article page of a 1-worker crawl of distinct stories: a lookup of its URL (one statement,
+one round trip); of its payload (one, which carries the insert of the payload archived before
+it); the filing, one exclusive transaction, pipelined: BEGIN and the writers' lock (one
+statement, one round trip), the lookups of its record, its body's hash and its LSH bands (three
+statements, sent together: one round trip), the article with its signature and bands (one
+statement, sent with COMMIT: one round trip); its export line staged (one); and a share of its
+batch's marks (one statement a batch). That is 6.4 round trips and 8.6 statements (BEGIN and
+COMMIT aside); it was 10.4 and 11.7 with a round trip for each lookup and a statement for each
+table's insert, and 13.7 round trips before the transactions were pipelined. (The three
+lookups merged into one statement, a UNION, cost the server more instructions than the three.)"""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ HOST = "www.roundtrips-news.example"
 ARTICLES = 120
 # The bounds, per article page: a query added per page (1.0 more) fails them.
 MAX_ROUND_TRIPS = 6.8
-MAX_STATEMENTS = 7.0
+MAX_STATEMENTS = 9.0
 pytestmark = pytest.mark.slow
 
 

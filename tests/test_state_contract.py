@@ -111,7 +111,7 @@ def test_a_payload_added_is_everyones_by_the_next_lookup(store_url: str, store: 
     other.close()
 
 
-def test_a_filings_lookups_in_one(store: StateStore) -> None:
+def test_a_filings_lookups_together(store: StateStore) -> None:
     """`candidates`: what `article`, `article_by_hash`, `lsh_candidates`, `signatures` and
     `clusters_of` would answer a filing, the bands only when no article has the same body."""
     head = file(store, "h", content_hash="sha1:h", keys=[10, 11, -(2**63)], seed=1)

@@ -302,7 +302,7 @@ class Deduper:
         """`add` for a body already fingerprinted."""
         evidence = evidence or Evidence()
         with self.store.exclusive():  # lookups, the choice and the writes are one step across processes
-            found = self.store.candidates(record_id, digest, keys)  # one statement: the filing, the body, its bands
+            found = self.store.candidates(record_id, digest, keys)  # the filing, the body, its bands: one round trip
             if found.filed is not None:  # the same record again (a re-run): not a copy of itself
                 return Verdict(digest, *found.filed[1:])
             matches = self._matches(found, signature)

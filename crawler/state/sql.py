@@ -37,7 +37,7 @@ class Member:
 
 @dataclass(frozen=True)
 class Candidates:
-    """What a filing looks up before it decides, in one statement (`Articles.candidates`)."""
+    """What a filing looks up before it decides (`Articles.candidates`)."""
 
     filed: tuple[int, str, str | None, float | None] | None  # the record's own filing, if it has one
     same: tuple[int, str] | None  # (id, cluster) of the first article with the same body
@@ -222,6 +222,12 @@ class Sql:
             with self.lock:
                 self.db.executemany(self.dialect.sql(sql), rows)
 
+    def _all_of(self, queries: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+        """The rows of each of `queries` (statement, parameters), run in order; a backend whose
+        connection pipelines sends them together."""
+        with self.lock:
+            return [self._all(sql, args) for sql, args in queries]
+
     def _any(self, sql: str, column: str, values: Sequence, args: Sequence = ()) -> list[tuple]:
         """`sql` with `{}` replaced by "`column` is one of `values`" (after `args`)."""
         condition, params = self.dialect.any_of(column, values)
@@ -364,6 +370,12 @@ CLUSTERS_SQL = ("SELECT a.id, a.record_id, a.duplicate_of, a.exported, a.evidenc
                 "GROUP BY cluster) c ON c.cluster = a.cluster ORDER BY c.first, a.id")
 
 
+# A filing's lookups: its record, its body's hash, its LSH bands (`{}`: the keys).
+ARTICLE_SQL = "SELECT id, cluster, duplicate_of, similarity FROM articles WHERE record_id = ?"
+BY_HASH_SQL = "SELECT id, cluster FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1"
+LSH_SQL = "SELECT DISTINCT article FROM bands WHERE {}"
+
+
 class Articles(Sql):
     """Filed articles, their fingerprints (MinHash signature, LSH band keys) and clusters."""
 
@@ -372,14 +384,12 @@ class Articles(Sql):
 
     def article(self, record_id: str) -> tuple[int, str, str | None, float | None] | None:
         """(id, cluster, duplicate_of, similarity) of a filed record."""
-        row = self._one("SELECT id, cluster, duplicate_of, similarity FROM articles WHERE record_id = ?",
-                        (record_id,))
+        row = self._one(ARTICLE_SQL, (record_id,))
         return tuple(row) if row else None
 
     def article_by_hash(self, content_hash: str) -> tuple[int, str] | None:
         """(id, cluster) of the first article whose body has exactly this hash."""
-        row = self._one("SELECT id, cluster FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
-                        (content_hash,))
+        row = self._one(BY_HASH_SQL, (content_hash,))
         return tuple(row) if row else None
 
     def cluster_of(self, record_id: str) -> str | None:
@@ -412,7 +422,7 @@ class Articles(Sql):
     def lsh_candidates(self, band_keys: list[int]) -> list[int]:
         if not band_keys:
             return []
-        return [r[0] for r in self._any("SELECT DISTINCT article FROM bands WHERE {}", "key", band_keys)]
+        return [r[0] for r in self._any(LSH_SQL, "key", band_keys)]
 
     def signatures(self, article_ids: list[int]) -> dict[int, np.ndarray]:
         if not article_ids:
@@ -421,31 +431,24 @@ class Articles(Sql):
         return {article: np.frombuffer(bytes(sig), dtype=np.uint32) for article, sig in rows}
 
     def candidates(self, record_id: str, content_hash: str, band_keys: list[int]) -> Candidates:
-        """A filing's lookups, in one statement: the record's own filing (`article`), the first
-        article with the same body (`article_by_hash`) and, if there is none, the articles that
-        share a band key with it (`lsh_candidates`), each with its cluster and signature."""
-        parts, params = [], []
-        if band_keys:  # first: the branch whose last column has a type (PostgreSQL types a UNION left to right)
+        """A filing's lookups: the record's own filing (`article`), the first article with the
+        same body (`article_by_hash`) and the articles that share a band key with it
+        (`lsh_candidates`), sent together (one round trip where the connection pipelines);
+        then, if there are such articles and none has the same body, their clusters and
+        signatures. (Three simple statements: one UNION of them costs PostgreSQL more, to plan
+        and to start.)"""
+        lookups = [(ARTICLE_SQL, (record_id,)), (BY_HASH_SQL, (content_hash,))]
+        if band_keys:
             condition, keys = self.dialect.any_of("key", band_keys)
-            parts.append("SELECT 2, a.id, a.cluster, NULL, NULL, s.sig FROM articles a "
-                         "JOIN signatures s ON s.article = a.id "
-                         f"WHERE a.id IN (SELECT article FROM bands WHERE {condition}) "
-                         "AND NOT EXISTS (SELECT 1 FROM articles WHERE content_hash = ?)")
-            params += [*keys, content_hash]
-        parts.append("SELECT 0, id, cluster, duplicate_of, similarity, NULL FROM articles WHERE record_id = ?")
-        parts.append("SELECT 1, id, cluster, NULL, NULL, NULL FROM "
-                     "(SELECT id, cluster FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1) same")
-        params += [record_id, content_hash]
-        filed = same = None
+            lookups.append((LSH_SQL.format(condition), keys))
+        filed, same, *bands = self._all_of(lookups)
         near: dict[int, tuple[str, np.ndarray]] = {}
-        for kind, article, cluster, duplicate_of, score, sig in self._all(" UNION ALL ".join(parts), params):
-            if kind == 0:
-                filed = (article, cluster, duplicate_of, score)
-            elif kind == 1:
-                same = (article, cluster)
-            else:
+        if bands and bands[0] and not same:
+            for article, cluster, sig in self._any(
+                    "SELECT a.id, a.cluster, s.sig FROM articles a JOIN signatures s ON s.article = a.id WHERE {}",
+                    "a.id", [row[0] for row in bands[0]]):
                 near[article] = (cluster, np.frombuffer(bytes(sig), dtype=np.uint32))
-        return Candidates(filed, same, near)
+        return Candidates(tuple(filed[0]) if filed else None, tuple(same[0]) if same else None, near)
 
     def add_article(self, *, record_id: str, url: str, canonical_url: str, site: str | None,
                     title: str | None, content_hash: str, cluster: str, duplicate_of: str | None,
