@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -44,10 +44,36 @@ def absolute(base: str, href: str | None) -> str | None:
 
 # A crawl asks about the same links again and again (every page links to the site's sections and
 # latest articles): the answers of these pure functions are kept for the most recent URLs.
-_RECENT = 16384
+RECENT_URLS = 16384
 
 
-@lru_cache(maxsize=_RECENT)
+class HostAliases(Mapping[str, str]):
+    """Host aliases (other host → the host pages are filed under) that hash, made once: the
+    canonical form of a URL is kept by URL and aliases, and a crawl asks for it for every link."""
+
+    __slots__ = ("_hash", "_hosts")
+
+    def __init__(self, aliases: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._hosts = dict(aliases)
+        self._hash = hash(frozenset(self._hosts.items()))
+
+    def __getitem__(self, host: str) -> str:
+        return self._hosts[host]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hosts)
+
+    def __len__(self) -> int:
+        return len(self._hosts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+
+@lru_cache(maxsize=RECENT_URLS)
 def host_of(url_or_host: str) -> str:
     """The host name alone, lower-cased: no scheme, user, port or trailing dot
     (`http://WWW.Example.cn:8080/x` → `www.example.cn`)."""
@@ -79,16 +105,16 @@ def canonical_url(url: str, aliases: Mapping[str, str] | None = None) -> str:
     site folded (`m.xomn.cn` → `www.ahcaijing.com`), default port, fragment and tracking
     parameters removed, remaining parameters sorted, non-ASCII percent-encoded; `https` and
     `http` are one page."""
-    return _canonical_url(url, frozenset(aliases.items()) if aliases else frozenset())
+    return _canonical_url(url, aliases if isinstance(aliases, HostAliases) else HostAliases(aliases or {}))
 
 
-@lru_cache(maxsize=_RECENT)
-def _canonical_url(url: str, aliases: frozenset[tuple[str, str]]) -> str:
+@lru_cache(maxsize=RECENT_URLS)
+def _canonical_url(url: str, aliases: HostAliases) -> str:
     url = unwrap_proxy(safe_url_string(url.strip(), encoding="utf-8"))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    host = dict(aliases).get(host, host) if aliases else host
+    host = aliases.get(host, host)
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -16,7 +16,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.fixtures import fixture_articles
 from crawler.spiders.links import SiteLinks
-from crawler.spiders.pagework import links_in, page_of
+from crawler.spiders.pagework import links_in, page_of, page_work
 from crawler.urls import host_of, on_hosts
 
 _DENIED = tuple("." + e for e in IGNORED_EXTENSIONS)
@@ -108,3 +108,26 @@ def test_links_of_a_page_rebuilt_in_a_worker() -> None:
     response = HtmlResponse("http://news.example.cn/", body=page)
     links = pickle.loads(pickle.dumps(SiteLinks(["news.example.cn"])))  # as the pool sends it
     assert links_in(*page_of(response), links) == ["http://news.example.cn/a/1.html"]
+
+
+def test_feeds_named_by_a_page_found_in_the_same_pass_as_its_links() -> None:
+    page = (b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed/news">'
+            b'<link rel="stylesheet" href="/s.css"></head><body>'
+            b'<a href="/rss.xml">RSS</a><a href="/a/1.html">1</a><a href="/rss.xml#top">RSS again</a>'
+            b'<a href="http://other.example/rss.xml">elsewhere</a><area href="/map/rss.xml"></body></html>')
+    response = HtmlResponse("http://news.example.cn/", body=page)
+    links = pickle.loads(pickle.dumps(SiteLinks(["news.example.cn"])))  # as the pool sends it
+    urls, feeds = links.page_links(response)
+    assert urls == links.extract_urls(response) == reference(response, ["news.example.cn"])
+    # `<a>` links that name a feed on the site, each once; not an `<area>`, not another host's.
+    assert feeds == ["http://news.example.cn/rss.xml", "http://news.example.cn/rss.xml#top"]
+    _, found, named = page_work(*page_of(response), links, None)
+    assert found == urls
+    assert named == ["http://news.example.cn/feed/news", *feeds]  # the head's first
+
+
+def test_a_link_rule_sent_to_a_worker_is_the_same_rule() -> None:
+    rule = SiteLinks(["news.example.cn"], www=True).rule
+    copy = pickle.loads(pickle.dumps(rule))
+    assert copy == rule and hash(copy) == hash(rule)
+    assert SiteLinks(["news.example.cn"]).rule != rule  # `www` is part of it

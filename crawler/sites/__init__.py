@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from types import MappingProxyType
 
 from crawler.sites.ahcaijing import AHCAIJING
 from crawler.sites.base import Pick, Site, Template
@@ -12,6 +11,7 @@ from crawler.sites.chuzhou import CHUZHOU
 from crawler.sites.danfeng import DANFENG
 from crawler.sites.huainan import HUAINAN
 from crawler.sites.qutoutiao import QUTOUTIAO
+from crawler.urls import HostAliases
 
 SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DANFENG, CHUZHOU)}
 
@@ -20,7 +20,7 @@ SITES: dict[str, Site] = {s.name: s for s in (QUTOUTIAO, HUAINAN, AHCAIJING, DAN
 @cache  # the sites are declared once, at import
 def host_aliases() -> Mapping[str, str]:
     """Every known site's host aliases, for canonical URLs (read-only)."""
-    return MappingProxyType({alias: host for site in SITES.values() for alias, host in site.aliases.items()})
+    return HostAliases({alias: host for site in SITES.values() for alias, host in site.aliases.items()})
 
 
 def site_for_url(url: str) -> Site | None:

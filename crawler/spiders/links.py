@@ -26,9 +26,9 @@ from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
-from crawler.urls import on_hosts
+from crawler.discover.feeds import is_feed_link
+from crawler.urls import RECENT_URLS, on_hosts
 
-_RECENT = 16384
 # An href whose join takes only the base's origin: rooted (`/x`), or with a host of its own
 # (`//host/x`, `http://host/x`). Not `http://#` nor `///x`: they take the base's path too.
 _ORIGIN_ONLY = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#]|/(?!/)")
@@ -42,45 +42,73 @@ class SiteLinks:
 
     def __init__(self, hosts: Iterable[str], *, subdomains: bool = True, www: bool = False,
                  deny_extensions: Iterable[str] | None = None) -> None:
-        self.hosts = tuple(hosts)
-        self.subdomains = subdomains
-        self.www = www
         deny = IGNORED_EXTENSIONS if deny_extensions is None else deny_extensions
-        self.deny_extensions = tuple("." + e for e in arg_to_iter(deny))
-        self.rule = (self.hosts, subdomains, www, self.deny_extensions)
+        self.rule = _Rule(tuple(hosts), subdomains, www, tuple("." + e for e in arg_to_iter(deny)))
 
     def owns(self, url: str) -> bool:
-        return on_hosts(url, self.hosts, subdomains=self.subdomains, www=self.www)
+        return on_hosts(url, self.rule.hosts, subdomains=self.rule.subdomains, www=self.rule.www)
 
     def extract_urls(self, response: TextResponse) -> list[str]:
         """The page's links to follow, in page order, each once."""
+        return self.page_links(response)[0]
+
+    def page_links(self, response: TextResponse) -> tuple[list[str], list[str]]:
+        """The page's links to follow (`extract_urls`), and the URLs of its `<a>` links that
+        name a feed on these hosts (`is_feed_link`), in page order, each once: one pass over
+        the page's links for both."""
         base, encoding = get_base_url(response), response.encoding
         scheme = response.url.partition(":")[0]
         origin = _origin(base)
         found: list[str] = []
+        feeds: list[str] = []
         hrefs: set[str] = set()
         urls: set[str] = set()
         for element in response.selector.root.iter("a", "area"):
-            href = element.get("href")
-            if href is None or href in hrefs:  # the same href: the same link
+            raw = element.get("href")
+            if raw is None or raw in hrefs:  # the same href: the same link
                 continue
-            hrefs.add(href)
-            href = strip_html5_whitespace(href)
+            hrefs.add(raw)
+            if element.tag == "a" and is_feed_link(raw) and self.owns(feed := urljoin(base, raw)):
+                feeds.append(feed)
+            href = strip_html5_whitespace(raw)
             followed = _followed(self.rule, origin if _ORIGIN_ONLY.match(href) else base, href, encoding, scheme)
             if followed is not None and followed not in urls:
                 urls.add(followed)
                 found.append(followed)
-        return found
+        return found, list(dict.fromkeys(feeds))
+
+
+class _Rule:
+    """What decides whether a resolved link is followed. It keys the cache of every link of
+    every page: its hash is taken once (per process: `__reduce__` makes it anew in a worker)."""
+
+    __slots__ = ("_hash", "deny_extensions", "hosts", "subdomains", "www")
+
+    def __init__(self, hosts: tuple[str, ...], subdomains: bool, www: bool, deny_extensions: tuple[str, ...]) -> None:
+        self.hosts, self.subdomains, self.www, self.deny_extensions = hosts, subdomains, www, deny_extensions
+        self._hash = hash(self._fields())
+
+    def _fields(self) -> tuple:
+        return self.hosts, self.subdomains, self.www, self.deny_extensions
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rule) and self._fields() == other._fields()
+
+    def __reduce__(self) -> tuple:
+        return _Rule, self._fields()
 
 
 # Kept in the module, not on a SiteLinks: a page worker is sent a new copy with every page, and
 # what one page resolved serves the next one's links.
-@lru_cache(maxsize=_RECENT)
-def _followed(rule: tuple, base: str, href: str, encoding: str, scheme: str) -> str | None:
+@lru_cache(maxsize=RECENT_URLS)
+def _followed(rule: _Rule, base: str, href: str, encoding: str, scheme: str) -> str | None:
     """A link's URL as LinkExtractor makes it, or None where `rule` (a SiteLinks' hosts,
     subdomains, www, denied extensions) does not follow it; `scheme` is the page's, which the
     last join of an absolute URL depends on."""
-    hosts, subdomains, www, deny_extensions = rule
+    hosts, subdomains, www, deny_extensions = rule._fields()
     try:
         url = safe_url_string(urljoin(base, href), encoding=encoding)
     except ValueError:

@@ -23,15 +23,12 @@ def links_in(body: bytes, url: str, encoding: str, kind: type[TextResponse], lin
     return links.extract_urls(kind(url, body=body, encoding=encoding))
 
 
-def feed_urls(response: TextResponse, links: SiteLinks) -> list[str]:
-    """The feeds a page links to: `<link rel="alternate">` of a feed type, `<a>` to /rss.xml."""
+def alternate_feeds(response: TextResponse) -> list[str]:
+    """The feeds a page names in its head: `<link rel="alternate">` of a feed type."""
     found = []
     for link in response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
         href, type_ = link.attrib.get("href"), link.attrib.get("type")
         if href and is_feed_link(href, type_):
-            found.append(response.urljoin(href))
-    for href in response.selector.root.xpath("//a/@href"):  # strings, not a Selector each
-        if is_feed_link(href) and links.owns(response.urljoin(href)):
             found.append(response.urljoin(href))
     return found
 
@@ -41,4 +38,5 @@ def page_work(body: bytes, url: str, encoding: str, kind: type[TextResponse], li
     """A page's reading (when `read` is given), its links and the feeds it names, from its
     bytes: one task for a worker process, the page sent to it once."""
     response = kind(url, body=body, encoding=encoding)
-    return (read() if read else None), links.extract_urls(response), feed_urls(response, links)
+    urls, feeds = links.page_links(response)  # the feeds its `<a>` name on the site
+    return (read() if read else None), urls, [*alternate_feeds(response), *feeds]
