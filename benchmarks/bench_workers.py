@@ -27,8 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
+
+import redis
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -74,6 +77,12 @@ def crawl(workers: int, server: FixtureServer, redis_url: str, state_url: str, o
     return time.monotonic() - start, rss, cpu
 
 
+def redis_commands(url: str) -> Counter:
+    """Commands redis-server has run so far, by name (INFO commandstats)."""
+    stats = redis.Redis.from_url(url).info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()})
+
+
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -100,8 +109,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 state_url = postgres.database()
                 before = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
+                commands = redis_commands(redis_server.url)
                 seconds, rss, cpu = crawl(workers, server, redis_server.url, state_url, Path(tmp), args.profile)
                 after = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
+                commands = redis_commands(redis_server.url) - commands
                 exported = [sum(1 for _ in open(f, "rb")) for f in Path(tmp).glob("*/articles/generic.jsonl")]
                 stats = [json.loads(f.read_text()) for f in sorted(Path(tmp).glob("*/stats/generic.json"))]
             results[workers] = pages / seconds
@@ -117,6 +128,8 @@ def main() -> None:
             print(f"  CPU per page: workers {sum(cpu) * 1000 / pages:.1f} ms "
                   f"({', '.join(f'{c:.1f} s' for c in cpu)}), site server {server_ms:.1f} ms, "
                   f"redis {redis_ms:.1f} ms, postgresql {pg_ms:.1f} ms")
+            print(f"  redis commands per page: {commands.total() / pages:.1f} ("
+                  + ", ".join(f"{name} {n / pages:.1f}" for name, n in commands.most_common(8)) + ")")
             print("  store's exclusive transactions per worker: " + "; ".join(
                 f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
                 f"held {s.get('state/exclusive_held_seconds')} s" for s in stats))

@@ -273,3 +273,29 @@ def test_off_without_redis() -> None:
     crawler = get_crawler(settings_dict={"REDIS_URL": ""})
     with pytest.raises(NotConfigured):
         SharedPolitenessMiddleware.from_crawler(crawler)
+
+
+def test_concurrent_changes_of_a_hosts_state_are_none_lost(redis_url: str) -> None:
+    """Four threads, each with its own middleware (as four workers), change one host's state at
+    once: every change lands (compare and set, read again when another came first)."""
+    workers = [SharedPolitenessMiddleware.from_crawler(get_crawler(settings_dict={
+        "REDIS_URL": redis_url, "POLITENESS_KEY": "test-cas:host"})) for _ in range(4)]
+    workers[0].server.delete("test-cas:host:one.example")
+
+    def count(state: HostTurns, now: float) -> tuple[HostTurns, None]:  # `last` counts the changes
+        return HostTurns(max(state.last, 0.0) + 1, state.held, state.waiting), None
+
+    def work(worker: SharedPolitenessMiddleware) -> None:
+        for _ in range(150):
+            worker._change("one.example", count)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state = HostTurns.loads(workers[0].server.get("test-cas:host:one.example"))
+    assert state.last == 600
+    assert 0 < workers[0].server.pttl("test-cas:host:one.example")  # it expires, as before
+    retried = sum(w.stats.get_value("politeness/changed_meanwhile", 0) for w in workers)
+    assert retried > 0  # the threads did collide: the retry path ran

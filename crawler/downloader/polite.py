@@ -6,15 +6,17 @@ per-process delay and concurrency apply, as they always do (and with `POLITENESS
 server of one's own).
 
 A request waiting for its turn waits on the reactor's clock (a deferred call), never blocking it.
-The host's state changes in one optimistic Redis transaction (WATCH/MULTI), on Redis's clock, so
-machines whose clocks differ still keep the gap. Scrapy's per-process delay, AutoThrottle's
+The host's state changes optimistically, on Redis's clock (so machines whose clocks differ still
+keep the gap): the clock and the state read in one round trip, the new state written in a second
+by a script that writes it only where the state is still the one read (compare and set; else
+read again), where WATCH/MULTI would take four round trips and six commands. Scrapy's per-process delay, AutoThrottle's
 included, still spaces a worker's own requests; a request asks the shared gate for the larger of
 the configured delay, the Crawl-delay and its worker's current (AutoThrottle) delay, so a worker
 that sees the host slow down slows every worker's requests to it.
 
 A turn is a short lease (POLITENESS_LEASE): every POLITENESS_LEASE/3 seconds a heartbeat renews
 each turn this worker holds (one atomic step per host it holds turns on, per beat; the per-request
-round trips stay the two of taking and ending the turn). A live worker's long download keeps its
+changes stay the two of taking and ending the turn). A live worker's long download keeps its
 turn; a killed or frozen worker's turns are free within a lease, and a request whose turn expired
 meanwhile ends as if it had none. A turn is renewed for no longer than the longest download
 (DOWNLOAD_TIMEOUT + 30 s), so one whose request got lost without an answer or a failure still
@@ -47,6 +49,13 @@ from crawler.politeness import HostTurns, Turn, end_turn, host_delay, renew_turn
 
 log = logging.getLogger(__name__)
 _TURN = "polite_turn"
+# KEYS[1]: the host's state; ARGV: the state read ("" where there was none), the new one, its
+# time to live (ms). 1 if written, 0 if another worker changed the state meanwhile.
+_COMPARE_AND_SET = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
 
 
 class SharedPolitenessMiddleware:
@@ -56,6 +65,7 @@ class SharedPolitenessMiddleware:
             raise NotConfigured("no REDIS_URL or POLITENESS_SHARED off: Scrapy's per-process politeness applies")
         self.crawler = crawler
         self.server: redis.Redis = connection.from_settings(settings)
+        self.compare_and_set = self.server.register_script(_COMPARE_AND_SET)
         self.prefix = settings.get("POLITENESS_KEY", "zhnews:host")
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS")
@@ -119,24 +129,20 @@ class SharedPolitenessMiddleware:
         return host_delay(self.delay, self.crawl_delays.get(url.netloc), slot.delay if slot else None)
 
     def _change(self, host: str, step: Callable[[HostTurns, float], tuple[HostTurns, Any]]) -> tuple[float, Any]:
-        """Apply `step(state, now)` to the host's state atomically (retried on a concurrent
+        """Apply `step(state, now)` to the host's state atomically (again on a concurrent
         change); Redis's clock and the step's answer."""
         key = f"{self.prefix}:{host}"
-        with self.server.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    seconds, micros = pipe.time()
-                    now = seconds + micros / 1e6
-                    state, answer = step(HostTurns.loads(pipe.get(key)), now)
-                    pipe.multi()
-                    latest = max([state.last, *state.held.values(), now])
-                    keep = latest - now + max(self.delay, self.longest) + 60
-                    pipe.set(key, state.dumps(), px=int(keep * 1000))
-                    pipe.execute()
-                    return now, answer
-                except redis.WatchError:
-                    continue
+        while True:
+            with self.server.pipeline(transaction=False) as pipe:
+                (seconds, micros), read = pipe.time().get(key).execute()
+            now = seconds + micros / 1e6
+            state, answer = step(HostTurns.loads(read), now)
+            latest = max([state.last, *state.held.values(), now])
+            keep = latest - now + max(self.delay, self.longest) + 60
+            if self.compare_and_set(keys=[key], args=[read or b"", state.dumps(), int(keep * 1000)]):
+                return now, answer
+            if self.stats:
+                self.stats.inc_value("politeness/changed_meanwhile")
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
