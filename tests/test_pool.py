@@ -30,6 +30,20 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loaded(module: str) -> str:
+    """Work that tells whether a worker has imported `module` (it imports nothing itself)."""
+    return f"{module!r} in __import__('sys').modules"
+
+
 @pytest.fixture
 def pool() -> ProcessPool:
     with ProcessPool(1) as pool:
@@ -79,6 +93,49 @@ def test_an_error_in_the_work_is_its_traceback_and_the_worker_stays(pool: Proces
     with pytest.raises(TaskFailed, match="does not pickle"):  # never sent
         pool.run(lambda: 1, timeout=60)
     assert pool.run(os.getpid, timeout=60) == pid
+
+
+def test_workers_are_forked_from_a_fresh_interpreter_that_imported_the_preload_once() -> None:
+    with ProcessPool(1, preload=("crawler.spiders.pagework", "crawler.reading")) as pool:
+        first = pool.run(os.getpid, timeout=60)
+        server = pool.server_pid
+        assert parent(first) == server and parent(server) == os.getpid()
+        # Forked with the modules imported: a worker does not spend a second importing them.
+        assert cpu_seconds(first) < 0.5
+        # Not this process's: its __main__ (pytest's, a file) and its threads are not there.
+        assert pool.run(eval, "getattr(__import__('__main__'), '__file__', None)", timeout=60) is None
+        assert pool.run(threading.active_count, timeout=60) == 2  # its loop and its watch on the crawl
+        assert pool.run(eval, loaded("crawler.reading"), timeout=60)
+        with pytest.raises(TaskTimeout):
+            pool.run(time.sleep, 30, timeout=0.5)
+        second = pool.run(os.getpid, timeout=60)
+        assert parent(second) == server and pool.started == [first, second] and cpu_seconds(second) < 0.5
+    assert not alive(server) and not alive(second)
+
+
+def test_pools_with_different_preloads_side_by_side() -> None:
+    with ProcessPool(1, preload=("crawler.reading",)) as reading, ProcessPool(1) as bare:
+        assert reading.run(eval, loaded("crawler.reading"), timeout=60)
+        assert not bare.run(eval, loaded("crawler.reading"), timeout=60)
+        assert reading.server_pid != bare.server_pid
+        # What a task needs that was not preloaded is imported when it is unpickled.
+        page = article(*STORIES[0]).encode("utf-8")
+        assert bare.run(partial(extract, page, "http://hostile.example/news/a.html"), timeout=60).has_body
+
+
+def test_a_dead_fork_server_is_started_again_and_its_workers_carry_on(pool: ProcessPool) -> None:
+    first = pool.run(os.getpid, timeout=60)
+    server = pool.server_pid
+    os.kill(server, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.run(os.getpid, timeout=60) == first  # a worker does not need its fork server
+    with pytest.raises(TaskTimeout):
+        pool.run(time.sleep, 30, timeout=0.5)
+    second = pool.run(os.getpid, timeout=60)
+    assert pool.server_pid not in (None, server) and parent(second) == pool.server_pid
+    assert not alive(first) and pool.started == [first, second]
 
 
 def test_two_workers_take_tasks_side_by_side() -> None:
@@ -144,19 +201,20 @@ pool = ProcessPool(1)
 threading.Thread(target=pool.run, args=(time.sleep, 600), kwargs={"timeout": 900}, daemon=True).start()
 while not pool.started:
     time.sleep(0.05)
-print(pool.started[0], flush=True)
+print(pool.started[0], pool.server_pid, flush=True)
 time.sleep(600)
 """
 
 
 def test_a_worker_busy_with_a_page_leaves_when_its_crawl_is_killed() -> None:
     holder = subprocess.Popen([sys.executable, "-c", HOLDER], cwd=REPO, stdout=subprocess.PIPE, text=True)
-    worker = int(holder.stdout.readline())
-    time.sleep(2.0)  # started and busy
-    assert alive(worker)
+    worker, server = map(int, holder.stdout.readline().split())
+    time.sleep(1.0)  # busy
+    assert alive(worker) and alive(server)
     holder.kill()
     holder.wait()
-    deadline = time.monotonic() + 10
-    while alive(worker) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 5
+    while (alive(worker) or alive(server)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(worker), "a worker outlived its crawl"
+    assert not alive(server), "the fork server outlived its crawl"

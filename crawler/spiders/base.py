@@ -61,7 +61,7 @@ _KINDS = (
 # Requests Scrapy's middlewares give up on, known by their messages (they share IgnoreRequest).
 _IGNORED = (("max redirections reached", "redirect_limit"), ("exceeded DOWNLOAD_MAXSIZE", "too_large"))
 PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_PAGES)
-# What the worker processes import before they take pages: the modules of the work sent.
+# What the page workers' fork server imports once, before it forks them: the modules of the work sent.
 _PRELOAD = ("crawler.spiders.pagework",)
 # The page worker pools of this process, by size, with the spiders using each (by id).
 _POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}

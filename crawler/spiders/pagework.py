@@ -1,6 +1,7 @@
 """What a page worker process does for a spider: functions of a page's bytes, since a Response
-does not pickle. A worker imports this module and `crawler.reading`, not the spiders, Scrapy's
-engine or the archive, so that it starts in a fraction of a crawl process's time."""
+does not pickle. The workers' fork server imports this module and `crawler.reading`, not the
+spiders, Scrapy's engine or the archive, so that it starts in a fraction of a crawl process's
+time (and the workers, forked from it, in milliseconds)."""
 
 from __future__ import annotations
 
