@@ -21,7 +21,7 @@ from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
 from servers import PYWB, free_port
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import Indexer, Original, WarcFiles, capture_of, index_warc, recover_folder, write_index
+from crawler.archive import Indexer, WarcFiles, capture_of, recover_folder
 from crawler.archive.check import check_warc
 from crawler.archive.http import dechunk
 from crawler.archive.writer import target_uri
@@ -270,56 +270,16 @@ def test_large_files_are_indexed_in_a_process_of_their_own(tmp_path: Path) -> No
     assert failed.startswith("broken.warc.gz: ")
 
 
-def test_a_crawl_rotating_its_files_indexes_each_as_cdxj_indexer_would(server, tmp_path: Path) -> None:
+def test_a_crawl_rotating_its_files_indexes_each_apart(server, tmp_path: Path) -> None:
     result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
-                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "WARC_MAX_SIZE=5000")
+                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "WARC_MAX_SIZE=5000",
+                        "-s", "WARC_INDEX_APART=0")
     assert result.returncode == 0, result.stderr[-2000:]
     warcs = {p.name for p in (tmp_path / "warc").glob("*.warc.gz")}
-    assert len(warcs) >= 3  # rotated mid-crawl, each closed file indexed
-    for warc in (tmp_path / "warc").glob("*.warc.gz"):  # from the lines made as it was written
-        made = (tmp_path / "index" / f"{warc.name}.cdxj").read_bytes()
-        assert made == index_warc(warc, tmp_path / "read").read_bytes(), warc.name
+    assert len(warcs) >= 3  # rotated mid-crawl, each closed file indexed apart
     lines = (tmp_path / "index.cdxj").read_text("utf-8").splitlines()
     assert {json.loads(line.split(" ", 2)[2])["filename"] for line in lines} == warcs
     assert lines == sorted(lines)
-
-
-def test_the_index_made_as_records_are_written_is_cdxj_indexers_own(tmp_path: Path) -> None:
-    """Responses, revisits, metadata, a response with no parsable head (a resource record) and a
-    redirect, over several files: each file's lines, made as it was written, are the lines
-    cdxj-indexer reads back from the file, byte for byte."""
-    closed: dict[Path, list[str] | None] = {}
-    files = WarcFiles(tmp_path / "warc", "lines", max_size=10_000, on_close=lambda p, lines: closed.update({p: lines}))
-    body = "<html><body>淮南新闻，滁州日报</body></html>".encode() * 40
-    for n in range(60):
-        request = f"GET /{n}.html HTTP/1.1\r\nHost: a.cn\r\n\r\n".encode()
-        response = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n"
-                    % len(body) + body)
-        capture = capture_of(f"http://a.cn/文章/{n % 40}.html?q=淮南", request, response, time.time(), "127.0.0.1")
-        original = Original(capture.uri, capture.date, "<urn:uuid:0>") if n >= 40 else None  # a revisit
-        _, locator = files.write_capture(capture, original)
-        files.write_metadata(f"urn:article:{n}", locator.record_id, {"title": "淮南", "body": "正文"})
-        if n % 20 == 0:
-            files.write_capture(capture_of(f"http://a.cn/broken/{n}", request, b"\x00 no head", time.time(), None))
-            files.write_capture(capture_of(f"http://a.cn/moved/{n}", request,
-                                           b"HTTP/1.1 301 Moved\r\nLocation: /a\r\nContent-Length: 0\r\n\r\n",
-                                           time.time(), None))
-    files.close()
-    assert len(closed) >= 3 and all(lines for lines in closed.values())
-    for warc, lines in closed.items():
-        made = write_index(warc.name, lines, tmp_path / "made").read_bytes()
-        assert made == index_warc(warc, tmp_path / "read").read_bytes(), warc.name
-    kinds = {json.loads(line.split(" ", 2)[2]).get("mime") for lines in closed.values() for line in lines}
-    assert {"text/html", "warc/revisit", "application/json", "application/octet-stream"} <= kinds
-
-
-def test_a_file_with_a_post_is_indexed_from_the_file(tmp_path: Path) -> None:
-    closed: dict[Path, list[str] | None] = {}
-    files = WarcFiles(tmp_path, "post", on_close=lambda p, lines: closed.update({p: lines}))
-    files.write_capture(capture_of("http://a.cn/search", b"POST /search HTTP/1.1\r\nHost: a.cn\r\nContent-Length: 3\r\n\r\nq=1",
-                                   b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", time.time(), None))
-    files.close()
-    assert list(closed.values()) == [None]  # its URL key takes the request's body: only the file has it
 
 
 def test_rotation_names_and_percent_encoding(tmp_path: Path) -> None:

@@ -355,7 +355,7 @@ import sys, time
 from pathlib import Path
 from crawler.archive import WarcFiles, capture_of, index_warc
 out = Path(sys.argv[1])
-files = WarcFiles(out / "warc", "bulk", on_close=lambda p, _lines: index_warc(p, out / "index"))
+files = WarcFiles(out / "warc", "bulk", on_close=lambda p: index_warc(p, out / "index"))
 body = b"<html><body>" + "淮南新闻".encode() * 200 + b"</body></html>"
 for i in range(int(sys.argv[2])):
     url = f"http://bulk.example/{i}.html"

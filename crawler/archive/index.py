@@ -5,14 +5,10 @@ merge, rebuilt under a lock so that crawls closing files at the same time both l
 A file is closed (renamed) before it is indexed: a crawl killed in between leaves a closed WARC
 without its index, which `index_missing` finds and indexes when the next crawl starts.
 
-A crawl makes each record's line as it writes the record (`RecordLines`: cdxj-indexer's own code
-on the record it has in hand, so the line is the one cdxj-indexer reads back from the file), and
-writes a file's index when it closes the file (`write_index`), instead of reading the whole file
-again (a gigabyte, at WARC_MAX_SIZE's default: seconds of CPU at every rotation, and at the
-crawl's end). Where a line would depend on what only the file gives (a POST's body, which
-cdxj-indexer appends to the URL key), the file is indexed from the file: large ones in a process
-of their own (`Indexer`, running `python -m crawler.archive.index WARC INDEX_DIR`), so that the
-crawl does not stall while a gigabyte is read.
+A crawl indexes the large files it closes in a process of their own (`Indexer`, running
+`python -m crawler.archive.index WARC INDEX_DIR`): cdxj-indexer sorts a file's lines in memory
+and reads the whole file (a gigabyte, at WARC_MAX_SIZE's default), which would stall the crawl
+for seconds and raise its memory by tens of MiB at every rotation.
 """
 
 from __future__ import annotations
@@ -22,11 +18,9 @@ import heapq
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from cdxj_indexer.main import CDXJIndexer
 
 
 def index_warc(warc: Path, index_dir: Path) -> Path:
@@ -38,55 +32,6 @@ def index_warc(warc: Path, index_dir: Path) -> Path:
     # metadata records have URIs of their own (urn:article:...), never a page's.
     try:
         CDXJIndexer(output=str(tmp), inputs=[str(warc)], sort=True, post_append=True).process_all()
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
-
-
-class RecordLines:
-    """The CDXJ lines of WARC records as they are written (warcio records, their headers
-    complete), made by cdxj-indexer's own code with the options `index_warc` gives it: its
-    default fields and records (none for requests and warcinfo), `post_append`."""
-
-    def __init__(self) -> None:
-        self._cdxj = CDXJIndexer(output=None, inputs=[], post_append=True, sort=True)
-
-    def lines(self, filename: str, records: Iterable[tuple[Any, int, int]]) -> list[str] | None:
-        """The lines of `records` (record, offset, length) of the file `filename`; None where
-        a line depends on more than the record holds: a request other than GET or HEAD (its
-        body is part of its response's URL key)."""
-        found: list[str] = []
-        self._cdxj.curr_filename = filename
-        for record, offset, length in records:
-            if record.rec_type == "request" and record.http_headers is not None \
-                    and record.http_headers.protocol.upper() not in ("GET", "HEAD"):
-                return None
-            if not self._cdxj.filter_record(record):
-                continue
-            record.file_offset, record.file_length = offset, length  # as cdxj-indexer's reader sets them
-            self._cdxj.process_index_entry(None, record, filename, _Collect(found))
-        return found
-
-
-class _Collect:
-    def __init__(self, lines: list[str]) -> None:
-        self.write = lines.append
-
-
-def write_index(warc_name: str, lines: Iterable[str], index_dir: Path) -> Path:
-    """Write a WARC file's index from its lines (`RecordLines`), sorted as `index_warc` sorts
-    them (cdxj-indexer's SortingWriter); the index file's path."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    out = index_dir / (warc_name + ".cdxj")
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            writer = SortingWriter(fh)
-            for line in lines:
-                writer.write(line)
-            writer.flush()
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -28,7 +28,6 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.http import HttpMessage, split_message
-from crawler.archive.index import RecordLines
 from crawler.durable import append_whole
 
 OPEN_SUFFIX = ".open"
@@ -189,7 +188,7 @@ class WarcFiles:
 
     def __init__(self, folder: Path | str, prefix: str, *, max_size: int = 1 << 30,
                  info: dict | None = None, version: str = "1.1",
-                 on_close: Callable[[Path, list[str] | None], None] | None = None, engine: str = GZIP_ENGINE,
+                 on_close: Callable[[Path], None] | None = None, engine: str = GZIP_ENGINE,
                  level: int | None = None) -> None:
         self.folder = Path(folder)
         self.engine, self.level = gzip_engine(engine, level)  # a wrong one refused before any file
@@ -198,10 +197,8 @@ class WarcFiles:
         self.info = info or {}
         self.builder = RecordBuilder(warc_version=version)
         self.version = version
-        self.on_close = on_close  # called with a closed file and its CDXJ lines (None: index it from the file)
+        self.on_close = on_close
         self.closed: list[Path] = []
-        self._record_lines = RecordLines()
-        self._lines: list[str] | None = []  # the open file's CDXJ lines, made as its records are written
         self._serial = 0
         self._fh = None
         self._path: Path | None = None
@@ -219,7 +216,6 @@ class WarcFiles:
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}.warc.gz"
         self._path = self.folder / (name + OPEN_SUFFIX)
         self._fh = open(self._path, "xb", buffering=0)  # held open across writes
-        self._lines = []
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         info = {"software": "zh-news-archiver (Scrapy)", "format": f"WARC File Format {self.version}",
                 "hostname": socket.gethostname(), **self.info}
@@ -255,9 +251,8 @@ class WarcFiles:
         self._fh.close()
         self._fh = self._path = None
         self.closed.append(final)
-        lines, self._lines = self._lines, []
         if self.on_close:
-            self.on_close(final, lines)
+            self.on_close(final)
         return final
 
     def _write(self, records: list) -> list[Locator]:
@@ -266,12 +261,6 @@ class WarcFiles:
         name = self._path.name[: -len(OPEN_SUFFIX)]
         # Whole records reach the file before anything else happens.
         spans = self._append(records)
-        if self._lines is not None:
-            lines = self._record_lines.lines(name, [(r, o, n) for r, (o, n) in zip(records, spans, strict=True)])
-            if lines is None:
-                self._lines = None
-            else:
-                self._lines.extend(lines)
         locators = [Locator(name, offset, length, record.rec_headers.get_header("WARC-Record-ID"))
                     for record, (offset, length) in zip(records, spans, strict=True)]
         if spans[-1][0] + spans[-1][1] >= self.max_size:

@@ -33,7 +33,6 @@ from crawler.archive import (
     merge_indexes,
     merged_is_stale,
     recover_folder,
-    write_index,
 )
 from crawler.archive.writer import gzip_engine, payload_key
 from crawler.extensions import required
@@ -107,13 +106,10 @@ class WarcArchive:
             return
         self.stats.set_value("warc/index_lines", lines)
 
-    def _closed(self, path: Path, lines: list[str] | None) -> None:
+    def _closed(self, path: Path) -> None:
         self.stats.inc_value("warc/files_closed")
-        try:
-            if lines is not None:  # made as its records were written
-                write_index(path.name, lines, self.index_dir)
-            else:  # from the file: a large one in a process of its own
-                self.indexer.start(path)
+        try:  # in a process of its own: a crawl does not stall while a gigabyte is indexed
+            self.indexer.start(path)
         except OSError as error:  # the file is whole; the next crawl indexes it
             report_fault(self.crawler, "WARC index", error)
 
