@@ -116,7 +116,6 @@ ITEM_PIPELINES = {
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1024**3  # rotate files at this size (bytes)
 WARC_VERSION = "1.1"
-WARC_INDEX_APART = 64 * 1024 * 1024  # closed files this large are indexed in a process of their own, not in the crawl's
 # Each record its own gzip member, by ISA-L ("isal", levels 0-3) or zlib ("zlib", 0-9); the level
 # None: the engine's default (isal 2, zlib 6). isal is about ten times zlib-6's speed for files
 # about a seventh larger.

@@ -21,7 +21,7 @@ from conftest import REPO, SITES_DIR, CrawlOutput, run_scrapy
 from servers import PYWB, free_port
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import Indexer, WarcFiles, capture_of, recover_folder
+from crawler.archive import WarcFiles, capture_of, recover_folder
 from crawler.archive.check import check_warc
 from crawler.archive.http import dechunk
 from crawler.archive.writer import target_uri
@@ -250,30 +250,9 @@ def test_records_are_gzip_members_by_the_engine_and_level_asked(tmp_path: Path) 
     assert not (tmp_path / "refused").exists()
 
 
-def test_large_files_are_indexed_in_a_process_of_their_own(tmp_path: Path) -> None:
-    files = WarcFiles(tmp_path / "warc", "apart")
-    for n in range(50):
-        files.write_capture(capture_of(f"http://a.cn/{n}", b"GET / HTTP/1.1\r\nHost: a.cn\r\n\r\n",
-                                       b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", time.time(), None))
-    warc = files.close()
-    at_once, apart = Indexer(tmp_path / "at-once"), Indexer(tmp_path / "apart", separate_from=0)
-    at_once.start(warc)
-    assert not at_once.running and (tmp_path / "at-once" / f"{warc.name}.cdxj").exists()
-    apart.start(warc)
-    assert len(apart.running) == 1  # a process of its own, waited for
-    assert apart.wait() == [] and not apart.running
-    assert (tmp_path / "apart" / f"{warc.name}.cdxj").read_bytes() == (tmp_path / "at-once" / f"{warc.name}.cdxj").read_bytes()
-    broken = tmp_path / "broken.warc.gz"
-    broken.write_bytes(b"not a warc")
-    apart.start(broken)
-    (failed,) = apart.wait()
-    assert failed.startswith("broken.warc.gz: ")
-
-
 def test_a_crawl_rotating_its_files_indexes_each_apart(server, tmp_path: Path) -> None:
     result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
-                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "WARC_MAX_SIZE=5000",
-                        "-s", "WARC_INDEX_APART=0")
+                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "WARC_MAX_SIZE=5000")
     assert result.returncode == 0, result.stderr[-2000:]
     warcs = {p.name for p in (tmp_path / "warc").glob("*.warc.gz")}
     assert len(warcs) >= 3  # rotated mid-crawl, each closed file indexed apart

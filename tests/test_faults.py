@@ -351,11 +351,18 @@ def test_scrapy_crawl_on_a_full_disk_exits_non_zero_with_its_reason(server, tmp_
 
 
 WRITE_AND_INDEX = r"""
-import sys, time
+import os, signal, sys, time
 from pathlib import Path
-from crawler.archive import WarcFiles, capture_of, index_warc
+from crawler.archive import WarcFiles, capture_of, write_index
 out = Path(sys.argv[1])
-files = WarcFiles(out / "warc", "bulk", on_close=lambda p: index_warc(p, out / "index"))
+
+def killed_midway(lines):  # SIGKILL while the closed file's index is written, as a crash lands
+    for n, line in enumerate(lines):
+        if n == len(lines) // 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield line
+
+files = WarcFiles(out / "warc", "bulk", on_close=lambda p, lines: write_index(p, killed_midway(lines), out / "index"))
 body = b"<html><body>" + "淮南新闻".encode() * 200 + b"</body></html>"
 for i in range(int(sys.argv[2])):
     url = f"http://bulk.example/{i}.html"
@@ -367,14 +374,13 @@ files.close()
 
 
 def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", WRITE_AND_INDEX, str(tmp_path), "20000"], cwd=REPO)
+    proc = subprocess.run([sys.executable, "-c", WRITE_AND_INDEX, str(tmp_path), "3000"], cwd=REPO)
+    assert proc.returncode == -signal.SIGKILL
     warc = tmp_path / "warc"
-    while proc.poll() is None and not list(warc.glob("*.warc.gz")):
-        time.sleep(0.005)  # until the file is closed (renamed): its indexing begins
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
     closed = list(warc.glob("bulk-*.warc.gz"))
-    assert closed and not (tmp_path / "index" / f"{closed[0].name}.cdxj").exists(), "killed too late"
+    assert closed and not list(warc.glob("*.open"))  # closed (renamed) before it is indexed
+    assert not (tmp_path / "index" / f"{closed[0].name}.cdxj").exists()
+    assert list((tmp_path / "index").glob(f"{closed[0].name}.cdxj.*.tmp"))  # the index begun, never renamed
     result = run_scrapy("crawl", "chuzhou", "-s", f"FIXTURE_SERVER={server.address}", "-s", f"OUTPUT_DIR={tmp_path}",
                         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -382,7 +388,7 @@ def test_sigkill_while_a_closed_warc_is_indexed_then_restart_indexes_it(server, 
     lines = (tmp_path / "index.cdxj").read_text("utf-8").splitlines()
     files = {json.loads(line.split(" ", 2)[2])["filename"] for line in lines}
     assert {p.name for p in warc.glob("*.warc.gz")} == files
-    assert sum(1 for line in lines if "bulk.example" in line) == 20000
+    assert sum(1 for line in lines if "bulk.example" in line) == 3000
 
 
 def test_a_lost_state_store_is_refused_until_rebuilt_and_then_nothing_is_exported_twice(server, tmp_path: Path) -> None:

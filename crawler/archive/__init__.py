@@ -5,9 +5,15 @@ crawler.downloader.warc and crawler.pipelines.archive.
 """
 
 from crawler.archive.exchange import Exchange
-from crawler.archive.index import Indexer, index_missing, index_warc, merge_indexes, merged_is_stale
+from crawler.archive.index import (
+    index_missing,
+    index_warc,
+    merge_indexes,
+    merged_is_stale,
+    write_index,
+)
 from crawler.archive.recover import recover_folder
 from crawler.archive.writer import Capture, Locator, Original, WarcFiles, article_uri, capture_of
 
 __all__ = ["Capture", "Exchange", "Locator", "Original", "WarcFiles", "article_uri", "capture_of",
-           "Indexer", "index_missing", "index_warc", "merge_indexes", "merged_is_stale", "recover_folder"]
+           "index_missing", "index_warc", "merge_indexes", "merged_is_stale", "recover_folder", "write_index"]

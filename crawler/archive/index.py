@@ -5,10 +5,12 @@ merge, rebuilt under a lock so that crawls closing files at the same time both l
 A file is closed (renamed) before it is indexed: a crawl killed in between leaves a closed WARC
 without its index, which `index_missing` finds and indexes when the next crawl starts.
 
-A crawl indexes the large files it closes in a process of their own (`Indexer`, running
-`python -m crawler.archive.index WARC INDEX_DIR`): cdxj-indexer sorts a file's lines in memory
-and reads the whole file (a gigabyte, at WARC_MAX_SIZE's default), which would stall the crawl
-for seconds and raise its memory by tens of MiB at every rotation.
+A crawl does not read its files again to index them: `cdxj_line` gives each record's line as
+it is written (cdxj-indexer's own code, run on the record in memory), and `write_index` sorts a
+closed file's lines as cdxj-indexer sorts them. Reading a closed file back with cdxj-indexer
+(`index_warc`) cost seconds of CPU at each rotation; it remains for files without lines: those
+recovered from a killed crawl, a file a record of which `cdxj_line` cannot vouch for, and
+`python -m crawler.archive.index WARC INDEX_DIR`.
 """
 
 from __future__ import annotations
@@ -16,22 +18,80 @@ from __future__ import annotations
 import fcntl
 import heapq
 import os
-import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cdxj_indexer.main import CDXJIndexer
+from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
+
+# index_warc's options: cdxj-indexer's default fields and records, metadata included, as any
+# archivist's index has them (metadata records have URIs of their own, urn:article:..., never a
+# page's), and POST/PUT bodies appended to their responses' keys.
+INDEX_OPTIONS = {"sort": True, "post_append": True}
+
+# Requests whose responses post_append keys by their URI alone (it appends a POST's or a PUT's
+# body): a crawl sends no others.
+_PLAIN_METHODS = ("GET", "HEAD")
 
 
-def index_warc(warc: Path, index_dir: Path) -> Path:
-    """Write the sorted CDXJ lines of one WARC file; the index file's path."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    out = index_dir / (warc.name + ".cdxj")
+class LineUnknown(ValueError):
+    """cdxj-indexer's line for a record cannot be told from the record as written: its file
+    is to be indexed by reading it (`index_warc`)."""
+
+
+class _Line:
+    """Where cdxj-indexer writes one line."""
+
+    __slots__ = ("text",)
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+# One indexer for every record: it holds no state of a file but the name it is given, and the
+# crawl writes its records from one thread.
+_INDEXER = CDXJIndexer(output=None, inputs=[], **INDEX_OPTIONS)
+
+
+def cdxj_line(record: ArcWarcRecord, filename: str, offset: int, length: int) -> str | None:
+    """The line cdxj-indexer (`INDEX_OPTIONS`) gives `record`, written by warcio (digests added)
+    as the gzip member at `offset` (`length` bytes) of the WARC file `filename`; None for a
+    record it does not index (warcinfo, request, warc-fields). LineUnknown where the record as
+    read back could give another line: a request other than GET or HEAD (cdxj-indexer keys a
+    POST's response by its body), a target URI warcio rewrites when it reads it (spaces,
+    `<...>`), HTTP headers warcio would not parse from the file (not an http(s) URI)."""
+    if record.rec_type == "request":
+        if record.http_headers and record.http_headers.protocol.upper() not in _PLAIN_METHODS:
+            raise LineUnknown(f"a {record.http_headers.protocol} request")
+        return None
+    if not _INDEXER.filter_record(record):
+        return None
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if " " in uri or (uri.startswith("<") and uri.endswith(">")):
+        raise LineUnknown(f"target URI {uri!r}")
+    if record.http_headers is not None and not uri.startswith(ArcWarcRecordLoader.HTTP_SCHEMES):
+        raise LineUnknown(f"HTTP headers for {uri!r}")
+    record.file_offset, record.file_length = offset, length  # where cdxj-indexer's reader puts them
+    _INDEXER.curr_filename = filename
+    line = _Line()
+    _INDEXER.process_index_entry(None, record, filename, line)
+    return line.text
+
+
+def index_path(warc: Path, index_dir: Path) -> Path:
+    return index_dir / (warc.name + ".cdxj")
+
+
+def _replace(out: Path, write: Callable[[Path], None]) -> Path:
+    """`write` a file in place of `out` whole: a temp file, renamed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")  # two crawls may index the same file
-    # cdxj-indexer's default records, metadata included, as any archivist's index has them:
-    # metadata records have URIs of their own (urn:article:...), never a page's.
     try:
-        CDXJIndexer(output=str(tmp), inputs=[str(warc)], sort=True, post_append=True).process_all()
+        write(tmp)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -39,11 +99,30 @@ def index_warc(warc: Path, index_dir: Path) -> Path:
     return out
 
 
+def index_warc(warc: Path, index_dir: Path) -> Path:
+    """Write the sorted CDXJ lines of one WARC file, read by cdxj-indexer; the index file's path."""
+    return _replace(index_path(warc, index_dir),
+                    lambda tmp: CDXJIndexer(output=str(tmp), inputs=[str(warc)], **INDEX_OPTIONS).process_all())
+
+
+def write_index(warc: Path, lines: Iterable[str], index_dir: Path) -> Path:
+    """Write the index of one WARC file from its records' `cdxj_line`s, sorted (and repeated
+    lines dropped) by cdxj-indexer's own sorting writer; the index file's path."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            sorting = SortingWriter(fh)
+            for line in lines:
+                sorting.write(line)
+            sorting.flush()
+
+    return _replace(index_path(warc, index_dir), write)
+
+
 def index_missing(warc_dir: Path, index_dir: Path) -> list[Path]:
     """Index every closed WARC file that has no index yet; the files indexed."""
     indexed = []
     for warc in sorted(Path(warc_dir).glob("*.warc.gz")):
-        if not (index_dir / (warc.name + ".cdxj")).exists():
+        if not index_path(warc, index_dir).exists():
             index_warc(warc, index_dir)
             indexed.append(warc)
     return indexed
@@ -62,53 +141,22 @@ def merge_indexes(index_dir: Path, merged: Path) -> int:
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        parts = sorted(index_dir.glob("*.warc.gz.cdxj"))
-        files = [open(p, encoding="utf-8") for p in parts]
-        tmp = merged.with_name(f"{merged.name}.{os.getpid()}.tmp")
         count = 0
-        try:
-            with open(tmp, "w", encoding="utf-8") as out:
-                for line in heapq.merge(*files):
-                    out.write(line)
-                    count += 1
-            os.replace(tmp, merged)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        finally:
-            for fh in files:
-                fh.close()
+
+        def write(tmp: Path) -> None:
+            nonlocal count
+            files = [open(p, encoding="utf-8") for p in sorted(index_dir.glob("*.warc.gz.cdxj"))]
+            try:
+                with open(tmp, "w", encoding="utf-8") as out:
+                    for line in heapq.merge(*files):
+                        out.write(line)
+                        count += 1
+            finally:
+                for fh in files:
+                    fh.close()
+
+        _replace(merged, write)
     return count
-
-
-class Indexer:
-    """Closed WARC files indexed, the large ones (`separate_from` bytes or more) in processes of
-    their own, waited for by `wait`; a small one at once (a process costs more than it saves)."""
-
-    def __init__(self, index_dir: Path, *, separate_from: int = 64 * 1024 * 1024) -> None:
-        self.index_dir = Path(index_dir)
-        self.separate_from = separate_from
-        self.running: list[tuple[Path, subprocess.Popen]] = []
-
-    def start(self, warc: Path) -> None:
-        if Path(warc).stat().st_size < self.separate_from:
-            index_warc(Path(warc), self.index_dir)
-            return
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        command = [sys.executable, "-m", "crawler.archive.index", str(warc), str(self.index_dir)]
-        self.running.append((Path(warc), subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
-
-    def wait(self) -> list[str]:
-        """Wait for every indexing started; one line per file that could not be indexed."""
-        failed = []
-        running, self.running = self.running, []
-        for warc, proc in running:
-            _, err = proc.communicate()
-            if proc.returncode:
-                why = (err.decode("utf-8", "replace").strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-                failed.append(f"{warc.name}: {why}")
-        return failed
 
 
 if __name__ == "__main__":  # python -m crawler.archive.index WARC INDEX_DIR

@@ -22,7 +22,6 @@ from scrapy.spiders import Spider
 
 from crawler.archive import (
     Exchange,
-    Indexer,
     Locator,
     Original,
     WarcFiles,
@@ -33,6 +32,7 @@ from crawler.archive import (
     merge_indexes,
     merged_is_stale,
     recover_folder,
+    write_index,
 )
 from crawler.archive.writer import gzip_engine, payload_key
 from crawler.extensions import required
@@ -56,7 +56,6 @@ class WarcArchive:
         self.output = Path(settings.get("OUTPUT_DIR", "output"))
         self.folder = self.output / "warc"
         self.index_dir = self.output / "index"
-        self.indexer = Indexer(self.index_dir, separate_from=settings.getint("WARC_INDEX_APART"))
         level = settings.get("WARC_GZIP_LEVEL")
         # A wrong compression setting stops the crawl before it starts (ValueError).
         self.gzip, self.gzip_level = gzip_engine(settings.get("WARC_GZIP_ENGINE"),
@@ -98,18 +97,20 @@ class WarcArchive:
         try:
             if self.files is not None:
                 self.files.close()
-            for failed in self.indexer.wait():  # the files are whole; the next crawl indexes them
-                report_fault(self.crawler, "WARC index", OSError(f"indexing {failed}"))
             lines = merge_indexes(self.index_dir, self.output / "index.cdxj")
         except OSError as error:  # the next crawl indexes what is missing
             report_fault(self.crawler, "WARC index", error)
             return
         self.stats.set_value("warc/index_lines", lines)
 
-    def _closed(self, path: Path) -> None:
+    def _closed(self, path: Path, lines: list[str] | None) -> None:
         self.stats.inc_value("warc/files_closed")
-        try:  # in a process of its own: a crawl does not stall while a gigabyte is indexed
-            self.indexer.start(path)
+        try:  # from the lines of its records as written: the file is not read again
+            if lines is None:  # a record whose line only cdxj-indexer reading the file tells
+                self.stats.inc_value("warc/indexes_read_back")
+                index_warc(path, self.index_dir)
+            else:
+                write_index(path, lines, self.index_dir)
         except OSError as error:  # the file is whole; the next crawl indexes it
             report_fault(self.crawler, "WARC index", error)
 
