@@ -7,20 +7,26 @@ from __future__ import annotations
 import pickle
 import re
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
+import parsel.selector
 import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
+from crawler.discover.feeds import is_feed_link
+from crawler.extract import html
 from crawler.fixtures import fixture_articles
+from crawler.reading import Plan, read_article
 from crawler.spiders.links import SiteLinks
 from crawler.spiders.pagework import links_in, page_of, page_work
 from crawler.urls import host_of, on_hosts
 
 _DENIED = tuple("." + e for e in IGNORED_EXTENSIONS)
 _ABSOLUTE_HREF = re.compile(rb'href=["\']?(https?://[^/"\'>\s]+)')
+_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.I)
 
 
 def reference(response: HtmlResponse, hosts: list[str], *, subdomains: bool = True, www: bool = False) -> list[str]:
@@ -84,11 +90,16 @@ def test_fixture_pages_give_scrapys_links() -> None:
     assert compared >= 20
 
 
-def test_real_pages_give_scrapys_links(pytestconfig: pytest.Config) -> None:
+def real_pages(pytestconfig: pytest.Config) -> list[Path]:
     root = Path(pytestconfig.getoption("--datasets"))
     pages = sorted(root.glob("zh-extraction-dev/original/*.html")) + sorted(root.glob("zh-news-unlabelled/*/*.html"))
     if not pages:
         pytest.skip(f"no data sets under {root} (--datasets DIR or ZH_DATASETS)")
+    return pages
+
+
+def test_real_pages_give_scrapys_links(pytestconfig: pytest.Config) -> None:
+    pages = real_pages(pytestconfig)
     links_seen = 0
     links = {}
     for path in pages:
@@ -131,3 +142,67 @@ def test_a_link_rule_sent_to_a_worker_is_the_same_rule() -> None:
     copy = pickle.loads(pickle.dumps(rule))
     assert copy == rule and hash(copy) == hash(rule)
     assert SiteLinks(["news.example.cn"]).rule != rule  # `www` is part of it
+
+
+def scrapys_feeds(response: HtmlResponse) -> list[str]:
+    """The `<link rel="alternate">` feeds of a page, found with Scrapy's selector."""
+    links = response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
+    return [response.urljoin(link.attrib["href"]) for link in links
+            if link.attrib.get("href") and is_feed_link(link.attrib["href"], link.attrib.get("type"))]
+
+
+def test_a_page_read_for_an_article_is_parsed_once_for_its_links_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = (b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed"></head><body>'
+            + "<p>淮南市今天召开会议，部署全市重点工作，会议要求各部门认真落实各项任务。</p>".encode() * 6
+            + b'<a href="/a/1.html">1</a><a href="/rss.xml">RSS</a></body></html>')
+    response = HtmlResponse("http://news.example.cn/a/0.html", body=page)
+    parses = Counter()
+    ours, scrapys = html._parse, parsel.selector.create_root_node
+    monkeypatch.setattr(html, "_parse", lambda *a, **k: (parses.update(["extraction"]), ours(*a, **k))[1])
+    monkeypatch.setattr(parsel.selector, "create_root_node",
+                        lambda *a, **k: (parses.update(["selector"]), scrapys(*a, **k))[1])
+    read = partial(read_article, page, response.url, plan=Plan(dedupe=None), page_text=False)
+    reading, urls, feeds = page_work(*page_of(response), SiteLinks(["news.example.cn"]), read)
+    assert parses == {"extraction": 1}
+    assert reading is not None and reading.extraction.has_body
+    assert reading.extraction.outlinks is None  # what was followed comes back, not every href
+    assert urls == ["http://news.example.cn/a/1.html", "http://news.example.cn/rss.xml"]
+    assert feeds == ["http://news.example.cn/feed", "http://news.example.cn/rss.xml"]
+    _, unread_urls, unread_feeds = page_work(*page_of(response), SiteLinks(["news.example.cn"]), None)
+    assert (unread_urls, unread_feeds) == (urls, feeds) and parses["selector"] == 1  # a listing: Scrapy's parse
+
+
+def test_links_from_extractions_parse_are_scrapys_on_real_pages(pytestconfig: pytest.Config) -> None:
+    pages = [(f"http://{main_host(page)}/news/2024/{path.stem}.html", page)
+             for path in real_pages(pytestconfig) for page in [path.read_bytes()]]
+    pages += [(a.url, a.page()) for a in fixture_articles() if a.file.endswith((".html", ".htm", ".asp"))]
+    compared = early = 0
+    for url, page in pages:
+        response = HtmlResponse(url, body=page)
+        links = SiteLinks([host_of(url)])
+        read = partial(read_article, page, url, plan=Plan(normalize=False), page_text=False)
+        _, urls, feeds = page_work(*page_of(response), links, read)
+        scrapys_urls, a_feeds = links.page_links(response)
+        assert scrapys_urls == reference(response, [host_of(url)]), url
+        if ends_early(page):
+            # A page that closes </html> before its end: a browser shows what follows, and
+            # extraction's parse keeps it, where Scrapy's drops it. Its links are Scrapy's and more.
+            assert is_subsequence(scrapys_urls, urls), url
+            assert is_subsequence([*scrapys_feeds(response), *a_feeds], feeds), url
+            early += 1
+        else:
+            assert urls == scrapys_urls, url
+            assert feeds == [*scrapys_feeds(response), *a_feeds], url
+        compared += bool(urls)
+    assert compared - early > 80  # most compared exactly
+
+
+def ends_early(page: bytes) -> bool:
+    """Whether a page has more than end tags and spaces after its first `</body>` or `</html>`."""
+    end = _END_TAG.search(page)
+    return end is not None and bool(_END_TAG.sub(b"", page[end.end():]).strip())
+
+
+def is_subsequence(items: list[str], of: list[str]) -> bool:
+    rest = iter(of)
+    return all(item in rest for item in items)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.generic import extract_generic
-from crawler.extract.html import parse
+from crawler.extract.html import Outlinks, outlinks_of, parse
 from crawler.extract.template import apply_template, choose_template
 from crawler.record import EXTRACTED_FIELDS, LIST_FIELDS
 from crawler.sites import Site, site_for_url
@@ -39,6 +39,7 @@ class Extraction:
     decoded: Decoded
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (reason, line) cut from the body
     page: dict = field(default_factory=dict)  # generic extraction's article-or-listing signals
+    outlinks: Outlinks | None = None  # what the page links to (None: a page with no text)
 
     @property
     def has_body(self) -> bool:
@@ -55,15 +56,17 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
         return Extraction(_empty_fields(), site.name if site else None, EMPTY, decoded)
     raw: dict | None = None
     method = "generic"
+    doc = parse(decoded.text)  # the one parse of the page: a template reads it, the generic reading strips it
+    outlinks = outlinks_of(doc, decoded.text)
     if site is not None:
-        template = choose_template(site, parse(decoded.text), url)
+        template = choose_template(site, doc, url)
         if template is not None:
-            raw = apply_template(decoded.text, url, site, template)
+            raw = apply_template(decoded.text, url, site, template, doc)
             method = template.name
             if not raw.get("body"):
                 raw = None
     if raw is None:
-        raw = extract_generic(decoded.text, url)
+        raw = extract_generic(decoded.text, url, doc)
         method = "generic" if site is None else "generic-fallback"
         if not looks_like_prose(raw.get("body") or ""):
             # Navigation, an error page, a stub: not an article, however the page is laid out.
@@ -71,7 +74,7 @@ def extract(html: str | bytes, url: str, *, content_type: str | bytes | None = N
             raw["body"] = ""
     dropped = raw.pop("dropped", [])
     page = raw.pop("page", {})
-    return Extraction(_empty_fields(raw), site.name if site else None, method, decoded, dropped, page)
+    return Extraction(_empty_fields(raw), site.name if site else None, method, decoded, dropped, page, outlinks)
 
 
 def _empty_fields(raw: dict | None = None) -> dict:

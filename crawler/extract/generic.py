@@ -600,8 +600,10 @@ def page_signals(layout: Layout, body: list[str]) -> dict:
     }
 
 
-def extract_generic(text: str, url: str) -> dict:
-    doc = parse(text)
+def extract_generic(text: str, url: str, doc: etree._Element | None = None) -> dict:
+    """The article of a page read generically; `doc`: the page's `parse`, made by the caller
+    (this reading strips it)."""
+    doc = parse(text) if doc is None else doc
     layout = _layout(doc)
     og = _meta(doc, ("og:title",))
     if og:

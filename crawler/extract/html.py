@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
@@ -51,6 +52,32 @@ def _parse(text: str, *, huge: bool = False) -> tuple[lxml.html.HtmlElement, boo
     except (etree.ParserError, ValueError):
         doc = lxml.html.document_fromstring(f"<html><body><pre>{text}</pre></body></html>", parser=parser)
     return doc, any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log)
+
+
+# Where Scrapy looks for a page's `<base href>`: its first 4,096 characters.
+BASE_HEAD = 4096
+
+
+@dataclass
+class Outlinks:
+    """What a page links to, as it was parsed (before extraction strips anything): taken from
+    the one parse of the page that extraction makes, so that following its links needs no other."""
+
+    anchors: list[tuple[str, str]]  # (tag, raw href) of each <a> and <area>, in page order, each href once
+    alternates: list[tuple[str, str | None]]  # (raw href, type) of each <link rel="alternate">
+    head: str  # the page's first BASE_HEAD characters, where its <base href> counts
+
+
+def outlinks_of(root: etree._Element, text: str) -> Outlinks:
+    """The `Outlinks` of a parsed page; `text` is what was parsed."""
+    anchors: dict[str, str] = {}
+    for element in root.iter("a", "area"):
+        href = element.get("href")
+        if href is not None and href not in anchors:  # the same href: the same link
+            anchors[href] = element.tag
+    alternates = [(link.get("href"), link.get("type")) for link in root.iter("link")
+                  if link.get("href") and "alternate" in (link.get("rel") or "").split()]
+    return Outlinks([(tag, href) for href, tag in anchors.items()], alternates, text[:BASE_HEAD])
 
 
 def remove(element: etree._Element) -> None:

@@ -179,15 +179,18 @@ def _section(doc: etree._Element, meta: dict, template: Template, title: str | N
     return [str(c) for c in meta.get("categories") or []] or breadcrumbs(doc, template.section, title)
 
 
-def apply_template(text: str, url: str, site: Site, template: Template) -> dict:
-    """The article's fields, as this template reads them, plus `dropped` furniture."""
+def apply_template(text: str, url: str, site: Site, template: Template,
+                   doc: etree._Element | None = None) -> dict:
+    """The article's fields, as this template reads them, plus `dropped` furniture. `doc`: the
+    page's `parse`, made by the caller (left as it is: the body is read from a copy)."""
     meta: dict = {}
     if template.front_matter:
         split = split_front_matter(text)
         if split is None:
             return {"body": "", "dropped": []}
         meta, text = split
-    doc = parse(text)
+        doc = None  # what is read is the page after its front matter
+    doc = parse(text) if doc is None else doc
     found = doc.cssselect(template.body)
     if not found:
         return {"body": "", "dropped": []}

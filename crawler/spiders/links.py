@@ -22,11 +22,11 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.misc import arg_to_iter
-from scrapy.utils.response import get_base_url
-from w3lib.html import strip_html5_whitespace
+from w3lib.html import get_base_url, strip_html5_whitespace
 from w3lib.url import safe_url_string
 
 from crawler.discover.feeds import is_feed_link
+from crawler.extract.html import Outlinks, outlinks_of
 from crawler.urls import RECENT_URLS, on_hosts
 
 # An href whose join takes only the base's origin: rooted (`/x`), or with a host of its own
@@ -56,19 +56,19 @@ class SiteLinks:
         """The page's links to follow (`extract_urls`), and the URLs of its `<a>` links that
         name a feed on these hosts (`is_feed_link`), in page order, each once: one pass over
         the page's links for both."""
-        base, encoding = get_base_url(response), response.encoding
-        scheme = response.url.partition(":")[0]
+        return self.links_of(outlinks_of(response.selector.root, response.text), response.url, response.encoding)
+
+    def links_of(self, outlinks: Outlinks, url: str, encoding: str) -> tuple[list[str], list[str]]:
+        """`page_links` of a page already parsed (by extraction, say): its `Outlinks`, its URL and
+        the encoding its links' queries are written in."""
+        base = base_of(outlinks, url, encoding)
+        scheme = url.partition(":")[0]
         origin = _origin(base)
         found: list[str] = []
         feeds: list[str] = []
-        hrefs: set[str] = set()
         urls: set[str] = set()
-        for element in response.selector.root.iter("a", "area"):
-            raw = element.get("href")
-            if raw is None or raw in hrefs:  # the same href: the same link
-                continue
-            hrefs.add(raw)
-            if element.tag == "a" and is_feed_link(raw) and self.owns(feed := urljoin(base, raw)):
+        for tag, raw in outlinks.anchors:
+            if tag == "a" and is_feed_link(raw) and self.owns(feed := urljoin(base, raw)):
                 feeds.append(feed)
             href = strip_html5_whitespace(raw)
             followed = _followed(self.rule, origin if _ORIGIN_ONLY.match(href) else base, href, encoding, scheme)
@@ -76,6 +76,11 @@ class SiteLinks:
                 urls.add(followed)
                 found.append(followed)
         return found, list(dict.fromkeys(feeds))
+
+
+def base_of(outlinks: Outlinks, url: str, encoding: str) -> str:
+    """The URL a page's relative links join to, as Scrapy's `get_base_url` finds it."""
+    return get_base_url(outlinks.head, url, encoding)
 
 
 class _Rule:
