@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import CrawlOutput, run_scrapy, site_config
 from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
+from crawler import settings as project
 from crawler.discover.bounds import Bounds
 from crawler.discover.dates import parse_day
 from crawler.discover.feeds import FeedEntry, feed_entries
@@ -22,7 +24,7 @@ from crawler.discover.patterns import PatternLearner, url_pattern
 from crawler.extract import extract
 from crawler.extract.kind import judge
 from crawler.sites import QUTOUTIAO
-from crawler.spiders.generic import NewsSitemap
+from crawler.spiders.generic import GenericSpider, NewsSitemap
 from crawler.spiders.links import SiteLinks
 from crawler.urls import on_hosts
 
@@ -279,3 +281,17 @@ def test_no_robots_txt_then_sitemap_xml_and_allow(server, tmp_path: Path) -> Non
     assert sorted(i["url"] for i in out.items("generic")) == [f"http://{host}/n/1.html", f"http://{host}/n/2.html"]
     stats = out.stats("generic")
     assert stats["generic/page/listing/allow"] == 1 and stats["generic/sitemap/entries"] == 1
+
+
+def test_a_link_asked_for_again_is_not_requested_again_however_it_is_written(tmp_path: Path) -> None:
+    settings = {**{name: getattr(project, name) for name in dir(project) if name.isupper()}, "OUTPUT_DIR": str(tmp_path)}
+    spider = GenericSpider.from_crawler(get_crawler(GenericSpider, settings), start_url="http://news.example.cn/",
+                                        depth="1")
+    assert spider.page_request("http://news.example.cn/a/1.html", 1) is not None
+    assert spider.page_request("http://news.example.cn/a/1.html", 1) is None
+    assert spider.page_request("http://NEWS.example.cn/a/1.html#top", 1) is None  # the same page
+    assert spider.page_request("http://NEWS.example.cn/a/1.html#top", 1) is None  # now known as written
+    # A link refused by a bound is not remembered: it is requested when it comes within it.
+    assert spider.page_request("http://news.example.cn/a/2.html", 2) is None  # too deep
+    assert spider.page_request("http://news.example.cn/a/2.html", 1) is not None
+    assert spider.page_request("http://other.example/a/3.html", 1) is None  # not the site's

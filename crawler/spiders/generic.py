@@ -92,6 +92,9 @@ class GenericSpider(ArticleSpider):
         self.links = SiteLinks([self.host], subdomains=False, www=True)
         self.learned = PatternLearner()
         self.seen: set[str] = set()  # canonical URLs requested
+        # The links as written whose canonical URL is in `seen`: every page names its site's
+        # sections and latest articles again, and each is then told apart without canonicalizing it.
+        self.seen_as: set[str] = set()
         self.refused: set[tuple[str, str]] = set()
 
     # --- requests -----------------------------------------------------------------------
@@ -128,12 +131,18 @@ class GenericSpider(ArticleSpider):
     def page_request(self, url: str, level: int, *, listed: bool = False) -> scrapy.Request | None:
         """The request for a page `level` links from the start (a feed's or a sitemap's items:
         `listed`, level 0), or None where it was asked for already or a bound says no."""
+        if url in self.seen_as:
+            return None
         key = canonical_url(url, host_aliases())
-        if not self.links.owns(url) or key in self.seen:
+        if not self.links.owns(url):
+            return None
+        if key in self.seen:
+            self.seen_as.add(url)
             return None
         if self._refused(key, self.bounds.refuse(url, level)):
             return None
         self.seen.add(key)
+        self.seen_as.add(url)
         hinted = listed or self.looks_like_article(url)
         return scrapy.Request(url, self.parse_page, errback=self.on_error,
                               priority=_ARTICLE if hinted else _PAGE,
