@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import CrawlOutput, run_scrapy, site_config
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
+from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from crawler import settings as project
 from crawler.discover.bounds import Bounds
@@ -284,7 +284,9 @@ def test_no_robots_txt_then_sitemap_xml_and_allow(server, tmp_path: Path) -> Non
 
 
 def test_a_link_asked_for_again_is_not_requested_again_however_it_is_written(tmp_path: Path) -> None:
-    settings = {**{name: getattr(project, name) for name in dir(project) if name.isupper()}, "OUTPUT_DIR": str(tmp_path)}
+    settings = {name: getattr(project, name) for name in dir(project) if name.isupper() and name != "TWISTED_REACTOR"}
+    # Whatever reactor the tests before installed (or none): the spider's requests need none.
+    settings.update(get_reactor_settings(), OUTPUT_DIR=str(tmp_path))
     spider = GenericSpider.from_crawler(get_crawler(GenericSpider, settings), start_url="http://news.example.cn/",
                                         depth="1")
     assert spider.page_request("http://news.example.cn/a/1.html", 1) is not None

@@ -11,12 +11,18 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import REPO, read_jsonl
+from scrapy import Request, Spider
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.test import get_crawler
+from scrapy_redis.queue import PriorityQueue
 
 from crawler.dedupe import Deduper
 from crawler.fixtures import FixtureServer
+from crawler.frontier import SharedFrontier
 from crawler.state import open_store
 from crawler.testing.newssite import serve_news_site
 
@@ -135,3 +141,27 @@ def test_an_overlapping_run_elsewhere_is_skipped_and_a_live_run_never_recovered(
     assert store.cluster_of("theirs") is None
     assert len(articles_served(site)) == ARTICLES
     store.close()
+
+
+def test_a_worker_whose_heartbeat_expires_while_another_looks_is_recovered_or_waited_for(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    crawler = get_crawler(Spider, {"REDIS_URL": redis_url})
+    frontier = SharedFrontier.from_crawler(crawler)
+    spider = Spider("race")
+    frontier.prefix = "zhnews:race"
+    frontier.processing = frontier._key("processing", frontier.worker)
+    frontier.queue = PriorityQueue(server=frontier.server, spider=spider, key=frontier._key("requests"),
+                                   serializer=frontier.serializer)
+    taken = frontier.queue._encode_request(Request("http://www.example.cn/content/1.html"))
+    server = frontier.server
+    server.sadd(frontier._key("workers"), "dead", frontier.worker)
+    server.hset(frontier._key("processing", "dead"), "x", taken)  # a request it had taken, in flight
+    # Its heartbeat expires between two looks at who lives: each look must hold for the whole decision.
+    looks = iter([["dead", frontier.worker], [frontier.worker]])
+    monkeypatch.setattr(frontier, "live_workers", lambda: next(looks))
+    monkeypatch.setattr(frontier, "crawler", SimpleNamespace(engine=None))  # no crawl running: no engine
+    with pytest.raises(DontCloseSpider):  # alive: waited for
+        frontier.spider_idle(spider)
+    with pytest.raises(DontCloseSpider):  # dead: its request back in the queue, for this worker
+        frontier.spider_idle(spider)
+    assert len(frontier.queue) == 1 and not server.exists(frontier._key("processing", "dead"))

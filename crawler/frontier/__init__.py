@@ -128,9 +128,10 @@ class SharedFrontier(Scheduler):
         alive = self.server.mget([self._key("alive", m) for m in members]) if members else []
         return [m for m, a in zip(members, alive, strict=True) if a is not None]
 
-    def recover(self) -> int:
-        """Put back the requests of workers whose heartbeat expired; how many."""
-        live = set(self.live_workers())
+    def recover(self, live: set[str] | None = None) -> int:
+        """Put back the requests of workers whose heartbeat expired (not in `live`, the live
+        workers: those found now, where not given); how many."""
+        live = set(self.live_workers()) if live is None else live
         back = 0
         for member in [m.decode() for m in self.server.smembers(self._key("workers"))]:
             if member in live:
@@ -161,14 +162,20 @@ class SharedFrontier(Scheduler):
         if taken:
             self.server.hdel(self.processing, taken)
 
-    def others_busy(self) -> bool:
-        return any(self.server.hlen(self._key("processing", w)) for w in self.live_workers() if w != self.worker)
+    def others_busy(self, live: set[str] | None = None) -> bool:
+        """Whether another of the `live` workers (those found now, where not given) holds requests."""
+        live = set(self.live_workers()) if live is None else live
+        return any(self.server.hlen(self._key("processing", w)) for w in live if w != self.worker)
 
     def spider_idle(self, spider: Spider) -> None:
         """Nothing in this process: stay while the run still has work anywhere."""
         self.server.delete(self.processing)  # all this worker took is done
-        self.recover()
-        if len(self.queue) or self.others_busy():
+        # One look at who lives, for both: a worker whose heartbeat expired between a recovery
+        # and a look at the others would be neither recovered nor waited for, and what it had
+        # taken would wait for the next run.
+        live = set(self.live_workers())
+        self.recover(live)
+        if len(self.queue) or self.others_busy(live):
             # Scrapy looks for work again only on its engine heartbeat (5 s): a worker waiting
             # for another's listing page to yield articles would sit idle that long each time.
             slot = getattr(self.crawler.engine, "_slot", None)
