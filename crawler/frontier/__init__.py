@@ -162,9 +162,8 @@ class SharedFrontier(Scheduler):
         if taken:
             self.server.hdel(self.processing, taken)
 
-    def others_busy(self, live: set[str] | None = None) -> bool:
-        """Whether another of the `live` workers (those found now, where not given) holds requests."""
-        live = set(self.live_workers()) if live is None else live
+    def others_busy(self, live: set[str]) -> bool:
+        """Whether another of the `live` workers holds requests."""
         return any(self.server.hlen(self._key("processing", w)) for w in live if w != self.worker)
 
     def spider_idle(self, spider: Spider) -> None:
