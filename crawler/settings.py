@@ -34,7 +34,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # processes (started on first use, reused, shared by the spiders of a process), within PARSE_TIME_BUDGET
 # seconds (a page taking longer is given up on and its worker replaced); smaller ones on the
 # spot, in arrival order (a reproducible filing order). PARSE_PAGES = "all" sends every page to
-# the workers (uses the other cores; pages are then filed in the order they finish);
+# the workers (uses the other cores; pages are then filed in the order they finish), which then
+# start as the spider opens, light pages being read on the spot until they are up;
 # PARSE_PROCESSES = 0 reads every page on the spot.
 PARSE_PROCESSES = 1
 PARSE_PAGES = "heavy"  # "heavy" (over PARSE_HEAVY_BYTES) or "all"

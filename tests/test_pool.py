@@ -3,6 +3,7 @@ budget killed with its worker, a dead worker replaced, nothing left running afte
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -17,9 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO, read_jsonl, run_scrapy
 from hostile_server import STORIES, article, nested
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler, get_reactor_settings
 
+from crawler import settings as project
 from crawler.extract import extract
 from crawler.extract.pool import ProcessPool, TaskFailed, TaskTimeout, WorkerCrashed
+from crawler.spiders import base
+from crawler.spiders.generic import GenericSpider
 
 
 def alive(pid: int) -> bool:
@@ -153,6 +159,62 @@ def test_two_workers_take_tasks_side_by_side() -> None:
     assert len(pool.started) == 2 and not [pid for pid in pool.started if alive(pid)]
 
 
+def started_ahead(pool: ProcessPool, within: float = 60.0) -> None:
+    """Wait for a pool started ahead of use to have its workers up."""
+    deadline = time.monotonic() + within
+    while pool.starting and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not pool.starting, "the workers did not start"
+
+
+def test_a_pool_started_ahead_has_its_workers_up_before_its_first_task(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = tmp_path / "gate"
+    monkeypatch.setenv("POOL_GATE", str(gate))
+    with ProcessPool(2, preload=("pool_gate",)) as pool:
+        assert not pool.starting
+        pool.start()  # returns while the fork server is held in its imports
+        assert pool.starting and pool.started == []
+        gate.touch()
+        started_ahead(pool)
+        assert len(pool.started) == 2
+        assert {pool.run(os.getpid, timeout=60), pool.run(os.getpid, timeout=60)} <= set(pool.started)
+        assert len(pool.started) == 2  # no task started one of its own
+    assert not [pid for pid in pool.started if alive(pid)]
+
+
+def test_a_spider_reads_light_pages_itself_while_its_workers_start_and_heavy_ones_wait(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = tmp_path / "gate"
+    monkeypatch.setenv("POOL_GATE", str(gate))
+    monkeypatch.setattr(base, "_PRELOAD", ("pool_gate",))
+    settings = {name: getattr(project, name) for name in dir(project) if name.isupper() and name != "TWISTED_REACTOR"}
+    settings.update(get_reactor_settings(), OUTPUT_DIR=str(tmp_path), PARSE_PAGES="all", PARSE_PROCESSES=1,
+                    PARSE_HEAVY_BYTES=1000)
+    spider = GenericSpider.from_crawler(get_crawler(GenericSpider, settings), start_url="http://news.example.cn/")
+    light = HtmlResponse("http://news.example.cn/a/1.html", body=b"<p>light</p>")
+    heavy = HtmlResponse("http://news.example.cn/a/2.html", body=b"<p>heavy</p>" * 200)
+
+    async def read() -> tuple[int | None, int | None]:
+        spider.start_page_pool()
+        here = await spider.off_reactor(light, os.getpid)
+        waiting = asyncio.ensure_future(spider.off_reactor(heavy, os.getpid))
+        await asyncio.sleep(0.5)
+        assert not waiting.done() and spider.page_pool.starting  # the heavy page waits for a worker
+        gate.touch()
+        return here, await waiting
+
+    try:
+        here, there = asyncio.run(read())
+        pool = spider.page_pool
+        assert here == os.getpid() and there in pool.started
+        assert not pool.starting
+        # Once they are up, light pages go to the workers too.
+        assert asyncio.run(spider.off_reactor(light, os.getpid)) in pool.started
+    finally:
+        spider.stop_page_pool()
+
+
 @pytest.mark.parametrize("depth", [300, 1000, 3000])
 def test_an_article_nested_deeper_than_libxml2s_limit_is_found(depth: int) -> None:
     title, paragraphs = STORIES[1]
@@ -181,7 +243,9 @@ def test_every_page_read_in_worker_processes_exports_what_reading_on_the_spot_do
                                  sort_keys=True, ensure_ascii=False) for r in items), result.stderr
 
     spot, spot_log = crawl(tmp_path / "spot")
-    pooled, pooled_log = crawl(tmp_path / "pooled", "-s", "PARSE_PAGES=all", "-s", "PARSE_PROCESSES=2")
+    # Every page heavy: none read on the spot while the workers start.
+    pooled, pooled_log = crawl(tmp_path / "pooled", "-s", "PARSE_PAGES=all", "-s", "PARSE_PROCESSES=2",
+                               "-s", "PARSE_HEAVY_BYTES=0")
     assert spot and pooled == spot
     assert "page worker process" not in spot_log  # small pages only: no worker started
     workers = [int(pid) for pid in re.findall(r"page worker process (\d+) started", pooled_log)]

@@ -2,9 +2,10 @@
 time budget. Pure: no Scrapy, no Twisted.
 
 A thread does not free a crawl's event loop from lxml calls that hold the GIL; a process does.
-A pool starts a fork server on first use: a fresh interpreter (nothing of the crawl's process,
-its reactor, its threads or its `__main__`, is inherited) that imports the `preload` modules
-once, then forks each worker when a task first needs it; a worker is ready at once, and reused.
+A pool starts a fork server on first use (or ahead of it, `start`): a fresh interpreter (nothing
+of the crawl's process, its reactor, its threads or its `__main__`, is inherited) that imports
+the `preload` modules once, then forks each worker when a task first needs it (or, started
+ahead, all of them at once); a worker is ready at once, and reused.
 A task over its budget has its worker killed and replaced, so no runaway parse keeps a core
 busy; a worker that dies (the kernel's OOM killer, a crash in C code) fails its task with the
 reason (the fork server, its parent, reports how it ended) and is replaced. A replacement is a
@@ -324,8 +325,9 @@ class _ForkServer:
 
 
 class ProcessPool:
-    """`processes` worker processes, started on first use; `preload` modules are imported once,
-    by the fork server the workers are forked from (so a task's budget is not spent importing)."""
+    """`processes` worker processes, started on first use or, asked to (`start`), in the
+    background ahead of it; `preload` modules are imported once, by the fork server the workers
+    are forked from (so a task's budget is not spent importing)."""
 
     def __init__(self, processes: int, *, preload: tuple[str, ...] = ()) -> None:
         if processes < 1:
@@ -338,6 +340,7 @@ class ProcessPool:
         self._workers: set[_Worker] = set()
         self._lock = threading.RLock()
         self._launched = False
+        self._ready = threading.Event()  # set once every worker has been asked for
         self._closed = False
 
     @property
@@ -356,6 +359,36 @@ class ProcessPool:
         log.info("page worker process %d started", worker.pid)
         return worker
 
+    def start(self) -> None:
+        """Start the fork server and the workers in the background, and return at once: the
+        fork server's imports (a second or so) then overlap the caller's own start. A worker
+        that cannot start leaves its place to the first task, which fails with the reason."""
+        with self._lock:
+            if self._launched or self._closed:
+                return
+            self._launched = True
+        threading.Thread(target=self._start_all, name="page-pool-start", daemon=True).start()
+
+    def _start_all(self) -> None:
+        try:
+            for _ in range(self.processes):
+                try:
+                    worker: _Worker | None = self._start()
+                except (WorkerCrashed, RuntimeError) as error:
+                    if self._closed:  # closed before they were up (a short crawl): nothing to say
+                        return
+                    log.warning("page worker not started ahead of use: %s", error)
+                    worker = None
+                self._idle.put(worker)
+        finally:
+            self._ready.set()
+
+    @property
+    def starting(self) -> bool:
+        """Whether the workers are being started ahead of use (`start`) and are not up yet (nor
+        has their start failed): a task given now waits for the fork server's imports."""
+        return self._launched and not self._ready.is_set()
+
     def _take(self) -> _Worker:
         with self._lock:
             if self._closed:
@@ -364,6 +397,7 @@ class ProcessPool:
                 self._launched = True
                 for _ in range(self.processes):
                     self._idle.put(None)
+                self._ready.set()
         worker = self._idle.get()
         if worker is None:
             try:

@@ -79,6 +79,7 @@ class ArticleSpider(scrapy.Spider):
         if pages not in PARSE_PAGES:
             raise ValueError(f"PARSE_PAGES={pages!r}: one of {', '.join(PARSE_PAGES)}")
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.start_page_pool, signal=signals.spider_opened)
         crawler.signals.connect(spider.stop_page_pool, signal=signals.spider_closed)
         return spider
 
@@ -180,7 +181,7 @@ class ArticleSpider(scrapy.Spider):
         (errors/parse_crashed), or the work raised (errors/parse_error). Other pages are read
         on the spot, in the order they arrived, which keeps a crawl's filing order
         reproducible. `work` must pickle: a function of the page's bytes, not of the Response."""
-        if not self.in_pool(response):
+        if not self.in_pool(response) or self.while_pool_starts(response):
             return work()
         url = response.url
         budget = self.settings.getfloat("PARSE_TIME_BUDGET")
@@ -201,6 +202,17 @@ class ArticleSpider(scrapy.Spider):
         if settings.getint("PARSE_PROCESSES") < 1:
             return False
         return settings.get("PARSE_PAGES") == "all" or len(response.body) > settings.getint("PARSE_HEAVY_BYTES")
+
+    def while_pool_starts(self, response: Response) -> bool:
+        """Whether a page for the workers is read here because they are still starting: a
+        light one is (the crawl's first pages do not wait a second for the fork server's
+        imports); a heavy one waits for them, its time budget kept."""
+        return self.page_pool.starting and len(response.body) <= self.settings.getint("PARSE_HEAVY_BYTES")
+
+    def start_page_pool(self) -> None:
+        """With every page for the workers (PARSE_PAGES=all), start them as the spider opens."""
+        if self.settings.getint("PARSE_PROCESSES") >= 1 and self.settings.get("PARSE_PAGES") == "all":
+            self.page_pool.start()
 
     @property
     def page_pool(self) -> ProcessPool:
