@@ -20,7 +20,8 @@ and a list of related links; about 10% are real copies of an earlier story (exac
 paragraph added, in another template), 20% are GBK and 30% gzip-compressed.
 
 It prints, as pages/s and as a ratio to the extraction loop: the extraction loop (`extract` on
-each page's bytes, one core), a bare Scrapy fetch of the same pages (no parsing, no pipelines),
+each page's bytes, one core; run before the crawls and again after them, the ratios taken to
+both runs together, as the machine's speed drifts between them), a bare Scrapy fetch of the same pages (no parsing, no pipelines),
 the crawl with extraction only (no archive, no pipelines), and the full crawl; then the full
 crawl's time by stage (each stage's own time, timed around its calls) and its peak RSS at every
 checkpoint reached (1k, 2k, 5k, 10k, 20k, 50k pages; on stderr as they come, with the memory
@@ -605,28 +606,37 @@ def real_templates(opts: argparse.Namespace) -> Path | None:
 
 def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     sample = min(opts.sample, opts.pages)
-    rate, cpu, mean_bytes, found = extraction_loop(site, sample)
-    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio  {'with page workers':>17}")
-    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   {cpu * 1000:11.2f}  1.00   ({sample:,} pages, "
-          f"{mean_bytes / 1024:.0f} KB on average, {found:,} with a body; one core)", flush=True)
-    full = None
+    # The loop runs before the crawls and again after them, and the ratios are to the two
+    # together: this machine's speed drifts by a fifth over minutes, and a loop measured at
+    # one end only moved the ratios by as much.
+    before = extraction_loop(site, sample)
+    results = []
     with SiteServer(site) as server:
         for mode in [m for m in MODES if not opts.only or m in opts.only]:
-            result = crawl(mode, server, opts.pages, extra)
-            pages_s = result["articles"] / result["seconds"]
-            page_cpu = result["cpu"] / max(1, result["articles"])
-            all_cpu = page_cpu + result["workers_cpu"] / max(1, result["articles"])
-            print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
-                  f"{cpu / page_cpu:4.2f}   {all_cpu * 1000:11.2f}  {cpu / all_cpu:4.2f}   ({result['articles']:,} "
-                  f"article pages in {result['seconds']:.1f} s: {result['to_first']:.1f} s to the first, "
-                  f"{result['after_last']:.1f} s after the last; {result['exported']:,} exported, "
-                  f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
-                  flush=True)
-            for part in ("profile", "memory"):
-                if result.get(part):
-                    print(f"\n{MODES[mode]}, {part}:\n{result[part]}\n", flush=True)
-            if mode == "full":
-                full = result
+            results.append((mode, crawl(mode, server, opts.pages, extra)))
+    after = extraction_loop(site, sample)
+    rate = 2 / (1 / before[0] + 1 / after[0])  # both loops' pages over both loops' seconds
+    cpu, mean_bytes, found = (before[1] + after[1]) / 2, before[2], before[3]
+    print(f"{'':<26}{'pages/s':>8}  ratio  {'CPU ms a page':>13}  ratio  {'with page workers':>17}")
+    print(f"{'extraction loop':<26}{rate:8.1f}  1.00   {cpu * 1000:13.2f}  1.00   {cpu * 1000:11.2f}  1.00   ({sample:,} pages, "
+          f"{mean_bytes / 1024:.0f} KB on average, {found:,} with a body; one core; before the crawls "
+          f"{before[0]:.1f} pages/s, after them {after[0]:.1f})", flush=True)
+    full = None
+    for mode, result in results:
+        pages_s = result["articles"] / result["seconds"]
+        page_cpu = result["cpu"] / max(1, result["articles"])
+        all_cpu = page_cpu + result["workers_cpu"] / max(1, result["articles"])
+        print(f"{MODES[mode]:<26}{pages_s:8.1f}  {pages_s / rate:4.2f}   {page_cpu * 1000:13.2f}  "
+              f"{cpu / page_cpu:4.2f}   {all_cpu * 1000:11.2f}  {cpu / all_cpu:4.2f}   ({result['articles']:,} "
+              f"article pages in {result['seconds']:.1f} s: {result['to_first']:.1f} s to the first, "
+              f"{result['after_last']:.1f} s after the last; {result['exported']:,} exported, "
+              f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
+              flush=True)
+        for part in ("profile", "memory"):
+            if result.get(part):
+                print(f"\n{MODES[mode]}, {part}:\n{result[part]}\n", flush=True)
+        if mode == "full":
+            full = result
     if full is None or opts.profile:
         return
     print(f"\nfull crawl: {full['new']:,} new stories, {full['copies']:,} copies; own time by stage "

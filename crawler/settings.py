@@ -75,7 +75,13 @@ EXTENSIONS = {
     "crawler.extensions.lock.SpiderLock": 100,
     "crawler.extensions.runreport.RunReport": 510,
     "crawler.extensions.progress.Progress": 520,
+    "crawler.extensions.collector.GarbageCollector": 600,
 }
+# The cyclic garbage collector while the engine runs (crawler/extensions/collector.py): its
+# thresholds (empty: Python's own, 700, 10, 10), and whether what the process holds when the
+# engine starts is frozen out of its scans.
+GC_THRESHOLD = [10000, 10, 10]
+GC_FREEZE = True
 
 # --- scheduled runs --------------------------------------------------------------
 # A run that finds fewer articles (new or already archived) than this share of its recent
