@@ -5,8 +5,10 @@
 A generated news site (crawler/testing/newssite.py: article pages of tens of KB of Chinese text
 in a portal's furniture) is served by the fixture server; a private redis-server and PostgreSQL
 (tests/servers.py) hold the frontier and the state store; `scrapy crawl generic` crawls it with
-1 worker, then with 2 (fresh queue and store each time). Prints pages per second for each, their
-ratio and each worker's peak RSS. Local server, no politeness delays: this measures the crawler.
+1 worker, then with 2, then with 2 and with 1 again (`--rounds`, 2: the machine's speed drifts
+over minutes, and the order 1, 2, 2, 1 evens a steady drift out), a fresh queue and store each
+time. Prints pages per second for each crawl, and for each count of workers over all its crawls,
+their ratio and each worker's peak RSS. Local server, no politeness delays: this measures the crawler.
 Pages per second are given from the processes' start to their exit, and from the first spider's
 opening to the last one's closing (the interpreters' start and exit, about 3 s however many
 workers, left out).
@@ -92,6 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--paragraphs", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="crawls with 1 and with 2 workers, in turn: 1, 2, then 2, 1 (the ratio is of all of them)")
     parser.add_argument("--profile", type=Path, help="run each worker under cProfile, its stats in this folder")
     args = parser.parse_args()
     if args.profile:
@@ -100,12 +104,16 @@ def main() -> None:
     sizes = [len(body.encode()) for target, body in routes.items() if target.startswith("/content/")]
     pages = len(routes) - 1  # robots.txt aside
     print(f"site: {args.articles} articles (mean {sum(sizes) / len(sizes) / 1024:.1f} KB), {pages} pages")
-    results, steady = {}, {}
+    # Seconds (process start to exit, spider open to close) of every crawl, by workers. The
+    # rounds go 1, 2, then 2, 1: this machine's speed drifts by a fifth over minutes, and a
+    # drift between one crawl of each moved their ratio by as much.
+    seconds_of: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    order = [w for r in range(max(1, args.rounds)) for w in ((1, 2) if r % 2 == 0 else (2, 1))]
     with FixtureServer() as server, RedisServer() as redis_server, PostgresServer() as postgres:
         for target, body in routes.items():
             server.add_route(HOST, target, body=body, headers=[("Content-Type", "text/html; charset=utf-8")])
         postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
-        for workers in (1, 2):
+        for workers in order:
             with tempfile.TemporaryDirectory() as tmp:
                 state_url = postgres.database()
                 before = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
@@ -115,15 +123,14 @@ def main() -> None:
                 commands = redis_commands(redis_server.url) - commands
                 exported = [sum(1 for _ in open(f, "rb")) for f in Path(tmp).glob("*/articles/generic.jsonl")]
                 stats = [json.loads(f.read_text()) for f in sorted(Path(tmp).glob("*/stats/generic.json"))]
-            results[workers] = pages / seconds
             # From the first worker's spider opening to the last one's closing: the crawl itself,
             # without the interpreters' start (imports) and exit, which cost the same with 1 or 2.
             opened = min(datetime.fromisoformat(st["start_time"]) for st in stats)
             closed = max(datetime.fromisoformat(st["finish_time"]) for st in stats)
-            steady[workers] = pages / (closed - opened).total_seconds()
+            seconds_of[workers].append((seconds, (closed - opened).total_seconds()))
             server_ms, redis_ms, pg_ms = ((b - a) * 1000 / pages for a, b in zip(before, after, strict=True))
-            print(f"{workers} worker(s): {seconds:.1f} s, {results[workers]:.1f} pages/s "
-                  f"({steady[workers]:.1f} pages/s from spider open to close), peak RSS per worker "
+            print(f"{workers} worker(s): {seconds:.1f} s, {pages / seconds:.1f} pages/s "
+                  f"({pages / seconds_of[workers][-1][1]:.1f} pages/s from spider open to close), peak RSS per worker "
                   + ", ".join(f"{r / 1024:.0f} MiB" for r in rss) + f"; articles exported per worker {exported}")
             print(f"  CPU per page: workers {sum(cpu) * 1000 / pages:.1f} ms "
                   f"({', '.join(f'{c:.1f} s' for c in cpu)}), site server {server_ms:.1f} ms, "
@@ -133,8 +140,12 @@ def main() -> None:
             print("  store's exclusive transactions per worker: " + "; ".join(
                 f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
                 f"held {s.get('state/exclusive_held_seconds')} s" for s in stats))
-    print(f"ratio 2 workers / 1 worker: {results[2] / results[1]:.2f} (target >= 1.7), process start to exit; "
-          f"{steady[2] / steady[1]:.2f} from spider open to close")
+    # Each count's pages/s over all its crawls: their pages over their seconds.
+    rate = {w: [len(runs) * pages / sum(run[part] for run in runs) for part in (0, 1)] for w, runs in seconds_of.items()}
+    print(f"all crawls: 1 worker {rate[1][0]:.1f} pages/s ({len(seconds_of[1])} crawls), 2 workers {rate[2][0]:.1f} "
+          f"({len(seconds_of[2])}); from spider open to close {rate[1][1]:.1f} and {rate[2][1]:.1f}")
+    print(f"ratio 2 workers / 1 worker: {rate[2][0] / rate[1][0]:.2f} (target >= 1.7), process start to exit; "
+          f"{rate[2][1] / rate[1][1]:.2f} from spider open to close")
 
 
 if __name__ == "__main__":
