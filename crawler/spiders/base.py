@@ -201,13 +201,17 @@ class ArticleSpider(scrapy.Spider):
         settings = self.settings
         if settings.getint("PARSE_PROCESSES") < 1:
             return False
-        return settings.get("PARSE_PAGES") == "all" or len(response.body) > settings.getint("PARSE_HEAVY_BYTES")
+        return settings.get("PARSE_PAGES") == "all" or self.heavy(response)
+
+    def heavy(self, response: Response) -> bool:
+        """Whether a page is over PARSE_HEAVY_BYTES: read in a worker, within its time budget."""
+        return len(response.body) > self.settings.getint("PARSE_HEAVY_BYTES")
 
     def while_pool_starts(self, response: Response) -> bool:
         """Whether a page for the workers is read here because they are still starting: a
         light one is (the crawl's first pages do not wait a second for the fork server's
         imports); a heavy one waits for them, its time budget kept."""
-        return self.page_pool.starting and len(response.body) <= self.settings.getint("PARSE_HEAVY_BYTES")
+        return self.page_pool.starting and not self.heavy(response)
 
     def start_page_pool(self) -> None:
         """With every page for the workers (PARSE_PAGES=all), start them as the spider opens."""
