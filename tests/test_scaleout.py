@@ -143,15 +143,20 @@ def test_an_overlapping_run_elsewhere_is_skipped_and_a_live_run_never_recovered(
     store.close()
 
 
-def test_a_worker_whose_heartbeat_expires_while_another_looks_is_recovered_or_waited_for(
-        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    crawler = get_crawler(Spider, {"REDIS_URL": redis_url})
-    frontier = SharedFrontier.from_crawler(crawler)
-    spider = Spider("race")
-    frontier.prefix = "zhnews:race"
+def _frontier(redis_url: str, name: str) -> tuple[SharedFrontier, Spider]:
+    """A frontier on its own keys with its queue, not opened (no heartbeat, no crawl)."""
+    frontier = SharedFrontier.from_crawler(get_crawler(Spider, {"REDIS_URL": redis_url}))
+    spider = Spider(name)
+    frontier.prefix = f"zhnews:{name}"
     frontier.processing = frontier._key("processing", frontier.worker)
     frontier.queue = PriorityQueue(server=frontier.server, spider=spider, key=frontier._key("requests"),
                                    serializer=frontier.serializer)
+    return frontier, spider
+
+
+def test_a_worker_whose_heartbeat_expires_while_another_looks_is_recovered_or_waited_for(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    frontier, spider = _frontier(redis_url, "race")
     taken = frontier.queue._encode_request(Request("http://www.example.cn/content/1.html"))
     server = frontier.server
     server.sadd(frontier._key("workers"), "dead", frontier.worker)
@@ -165,3 +170,42 @@ def test_a_worker_whose_heartbeat_expires_while_another_looks_is_recovered_or_wa
     with pytest.raises(DontCloseSpider):  # dead: its request back in the queue, for this worker
         frontier.spider_idle(spider)
     assert len(frontier.queue) == 1 and not server.exists(frontier._key("processing", "dead"))
+
+
+def test_a_worker_that_joins_after_another_looks_at_who_lives_is_not_taken_for_dead(redis_url: str) -> None:
+    """A look at who lives is old by the time the recovery acts on it: a worker that joined
+    meanwhile (heartbeat up, requests in hand) keeps them and its place, or its requests would
+    be fetched twice and the run would end without waiting for it."""
+    frontier, _ = _frontier(redis_url, "joined")
+    server = frontier.server
+    look = set(frontier.live_workers()) | {frontier.worker}  # before the newcomer joined
+    server.set(frontier._key("alive", "newcomer"), "1", ex=30)
+    server.sadd(frontier._key("workers"), "newcomer")
+    server.hset(frontier._key("processing", "newcomer"), "x",
+                frontier.queue._encode_request(Request("http://www.example.cn/content/2.html")))
+    assert frontier.recover(look) == 0
+    assert len(frontier.queue) == 0 and server.hlen(frontier._key("processing", "newcomer")) == 1
+    assert server.sismember(frontier._key("workers"), "newcomer")
+    assert frontier.live_workers() == ["newcomer"]
+
+
+def test_a_worker_joins_the_workers_only_once_its_heartbeat_is_up(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between joining the set and its first heartbeat, another worker's look would find it dead."""
+    crawler = get_crawler(Spider, {"REDIS_URL": redis_url, "FRONTIER_KEY": "zhnews:join-%(spider)s"})
+    frontier = SharedFrontier.from_crawler(crawler)
+    alive_at_join = []
+    sadd = frontier.server.sadd
+
+    def spy(key: str, *members: str) -> int:
+        if key.endswith(":workers"):
+            alive_at_join.append(bool(frontier.server.exists(frontier._key("alive", frontier.worker))))
+        return sadd(key, *members)
+
+    monkeypatch.setattr(frontier.server, "sadd", spy)
+    frontier.open(Spider("heartbeat"))
+    try:
+        assert alive_at_join == [True]
+        assert frontier.live_workers() == [frontier.worker]
+    finally:
+        frontier.close("finished")

@@ -49,8 +49,15 @@ redis.call('HSET', KEYS[2], redis.sha1hex(r[1]), r[1])
 return r[1]
 """
 # Put a processing hash back into the queue and drop it, in one step (two workers recovering the
-# same dead one put its requests back once).
+# same dead one put its requests back once). With a worker's heartbeat key and the workers' set
+# (KEYS[3], KEYS[4]; ARGV[1] the worker): only where that heartbeat is gone, in the same step, and
+# the worker leaves the set (-1: it lives, untouched). A look at who lives is already old when the
+# recovery acts on it: a worker that joined meanwhile must not be taken for dead.
 _RETURN = """
+if #KEYS > 2 then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+  redis.call('SREM', KEYS[4], ARGV[1])
+end
 local items = redis.call('HVALS', KEYS[2])
 for _, data in ipairs(items) do redis.call('ZADD', KEYS[1], 0, data) end
 redis.call('DEL', KEYS[2])
@@ -103,8 +110,9 @@ class SharedFrontier(Scheduler):
         self.queue = PriorityQueue(server=self.server, spider=spider, key=self._key("requests"),
                                    serializer=self.serializer)
         self.processing = self._key("processing", self.worker)
-        self.server.sadd(self._key("workers"), self.worker)
+        # Its heartbeat first: a worker in the set without one is dead to the others, who recover it.
         self._beat()
+        self.server.sadd(self._key("workers"), self.worker)
         # The run this worker joins: the live one, or a new one it names.
         self.server.set(self._key("run"), uuid.uuid4().hex, nx=True, ex=int(self.ttl))
         self.run = self.server.get(self._key("run")).decode()
@@ -136,9 +144,9 @@ class SharedFrontier(Scheduler):
         for member in [m.decode() for m in self.server.smembers(self._key("workers"))]:
             if member in live:
                 continue
-            n = self.give_back(keys=[self.queue.key, self._key("processing", member)])
-            self.server.srem(self._key("workers"), member)
-            if n:
+            n = self.give_back(keys=[self.queue.key, self._key("processing", member), self._key("alive", member),
+                                     self._key("workers")], args=[member])
+            if n > 0:
                 back += n
                 log.warning("frontier: worker %s died; its %d requests are back in the queue", member, n)
         if back and self.stats:
