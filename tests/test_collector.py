@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from scrapy.exceptions import NotConfigured
@@ -52,3 +55,18 @@ def test_no_threshold_leaves_pythons_own_and_a_wrong_one_is_refused() -> None:
         collector(GC_THRESHOLD="many")
     with pytest.raises(ValueError, match="each at least 1"):
         collector(GC_THRESHOLD=[0])
+
+
+def test_the_process_exits_without_a_last_collection_of_all_it_holds() -> None:
+    # A handler registered before the extension runs after the extension's own (last in, first out).
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print('frozen at exit', gc.get_freeze_count()))\n"
+            "from scrapy.utils.test import get_crawler\n"
+            "from crawler.extensions.collector import GarbageCollector\n"
+            "ext = GarbageCollector.from_crawler(get_crawler(settings_dict={'GC_THRESHOLD': [10000]}))\n"
+            "ext.engine_started(); ext.engine_stopped()\n"
+            "print('after the engine', gc.get_freeze_count())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.split("\n")
+    assert out[0] == "after the engine 0"  # handed back while the process goes on
+    assert out[1].startswith("frozen at exit ") and int(out[1].split()[-1]) > 1000
