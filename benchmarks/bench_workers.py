@@ -15,7 +15,8 @@ workers, left out).
 
 With 2 cores, whatever the server, Redis and PostgreSQL spend per page is taken from the second
 worker: each run also prints the CPU time per page of the workers, of this process (the site's
-server), of redis-server and of PostgreSQL. `--profile DIR` runs each worker under cProfile
+server), of redis-server and of PostgreSQL, and the end the bound those put on the ratio (one
+worker is bound by its own CPU a page, two by all the CPU a page costs, over both cores). `--profile DIR` runs each worker under cProfile
 (DIR/<workers>-<n>.prof).
 """
 
@@ -108,6 +109,8 @@ def main() -> None:
     # rounds go 1, 2, then 2, 1: this machine's speed drifts by a fifth over minutes, and a
     # drift between one crawl of each moved their ratio by as much.
     seconds_of: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    # CPU seconds of every crawl, by workers: the workers', and the server's, redis's and PostgreSQL's.
+    cpu_of: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     order = [w for r in range(max(1, args.rounds)) for w in ((1, 2) if r % 2 == 0 else (2, 1))]
     with FixtureServer() as server, RedisServer() as redis_server, PostgresServer() as postgres:
         for target, body in routes.items():
@@ -129,6 +132,7 @@ def main() -> None:
             closed = max(datetime.fromisoformat(st["finish_time"]) for st in stats)
             seconds_of[workers].append((seconds, (closed - opened).total_seconds()))
             server_ms, redis_ms, pg_ms = ((b - a) * 1000 / pages for a, b in zip(before, after, strict=True))
+            cpu_of[workers].append((sum(cpu), (server_ms + redis_ms + pg_ms) * pages / 1000))
             print(f"{workers} worker(s): {seconds:.1f} s, {pages / seconds:.1f} pages/s "
                   f"({pages / seconds_of[workers][-1][1]:.1f} pages/s from spider open to close), peak RSS per worker "
                   + ", ".join(f"{r / 1024:.0f} MiB" for r in rss) + f"; articles exported per worker {exported}")
@@ -146,6 +150,14 @@ def main() -> None:
           f"({len(seconds_of[2])}); from spider open to close {rate[1][1]:.1f} and {rate[2][1]:.1f}")
     print(f"ratio 2 workers / 1 worker: {rate[2][0] / rate[1][0]:.2f} (target >= 1.7), process start to exit; "
           f"{rate[2][1] / rate[1][1]:.2f} from spider open to close")
+    # What the cores allow: one worker is bound by its own CPU a page (the server, redis and
+    # PostgreSQL take the other core's time), two by all the CPU a page costs over both cores.
+    one = sum(c for c, _ in cpu_of[1]) / len(cpu_of[1])
+    two = sum(c + others for c, others in cpu_of[2]) / len(cpu_of[2])
+    if os.cpu_count() == 2:
+        print(f"CPU bound of the ratio on these 2 cores: {min(2.0, 2 * one / two):.2f} "
+              f"(1 worker {one * 1000 / pages:.1f} ms of its own CPU a page; 2 workers {two * 1000 / pages:.1f} ms "
+              "a page in all, workers, server, redis and postgresql)")
 
 
 if __name__ == "__main__":
