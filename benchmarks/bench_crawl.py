@@ -56,6 +56,7 @@ import time
 import tracemalloc
 from array import array
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ from crawler.state.sqlite import SqliteStore  # noqa: E402
 
 HOST = "bench-crawl.news.example"
 PER_LISTING = 50
+TEMPLATE_LINKS = "http://template-links.example/page.html"
 CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _DIGITS = re.compile(r"\d+")
@@ -106,6 +108,9 @@ def _template(page: bytes) -> str | None:
     for child in list(best):
         best.remove(child)
     best.text = "@@BODY@@"
+    # The page's own links lead off the site (their host is not the crawl's): link extraction
+    # still reads them, but the crawl fetches only the site's pages.
+    doc.make_links_absolute(TEMPLATE_LINKS)
     for heading in doc.iter("h1", "h2", "title"):
         heading.text, heading[:] = "@@TITLE@@", []
         if heading.tag != "title":
@@ -195,10 +200,10 @@ class Site:
         template = self.templates[rng.randrange(len(self.templates))]
         charset = "gbk" if rng.random() < 0.2 else "utf-8"
         related = "<ul>" + "".join(
-            f'<li><a href="/a/{m}.html">{self.title(m)}</a> <span>{rng.randint(1, 28)}日</span></li>'
+            f'<li><a href="/a/{m}.html">{escape(self.title(m))}</a> <span>{rng.randint(1, 28)}日</span></li>'
             for m in (rng.randrange(self.pages) for _ in range(24))) + "</ul>" + self.furniture
-        html = template.format(title=title, charset=charset, related=related,
-                               body="".join(f"<p>{p}</p>\n" for p in paragraphs))
+        html = template.format(title=escape(title), charset=charset, related=related,
+                               body="".join(f"<p>{escape(p)}</p>\n" for p in paragraphs))
         body = html.encode(charset, errors="xmlcharrefreplace")
         headers = [("Content-Type", f"text/html; charset={charset}")]
         compressed = rng.random() < 0.3
@@ -231,7 +236,7 @@ class Pages:
         site._titles.clear()  # the listings hold what they need
 
     def _listing(self, n: int) -> bytes:
-        links = "".join(f'<li><a href="/a/{i}.html">{self.site.title(i)}</a></li>'
+        links = "".join(f'<li><a href="/a/{i}.html">{escape(self.site.title(i))}</a></li>'
                         for i in range(n * PER_LISTING, min(self.site.pages, (n + 1) * PER_LISTING)))
         return f"<html><body><ul>{links}</ul></body></html>".encode()
 
