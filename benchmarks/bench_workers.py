@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
@@ -126,6 +126,7 @@ def main() -> None:
                 state_url = postgres.database()
                 before = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
                 commands = redis_commands(redis_server.url)
+                began = datetime.now(UTC)
                 seconds, rss, cpu = crawl(workers, server, redis_server.url, state_url, Path(tmp), args.profile)
                 after = (_self_cpu(), cpu_seconds(redis_server.proc.pid), cpu_seconds(postmaster, children=True))
                 commands = redis_commands(redis_server.url) - commands
@@ -146,6 +147,11 @@ def main() -> None:
                   f"redis {redis_ms:.1f} ms, postgresql {pg_ms:.1f} ms")
             print(f"  redis commands per page: {commands.total() / pages:.1f} ("
                   + ", ".join(f"{name} {n / pages:.1f}" for name, n in commands.most_common(8)) + ")")
+            # Where a crawl of 2 loses time: a worker that opens late or closes early.
+            print("  each worker's spider opened, closed (s after the start): " + "; ".join(
+                f"{(datetime.fromisoformat(st['start_time']) - began).total_seconds():.1f}, "
+                f"{(datetime.fromisoformat(st['finish_time']) - began).total_seconds():.1f}" for st in stats)
+                + f" (all exited at {seconds:.1f})")
             print("  store's exclusive transactions per worker: " + "; ".join(
                 f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
                 f"held {s.get('state/exclusive_held_seconds')} s" for s in stats))
