@@ -123,6 +123,12 @@ class PostgresServer:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def drop(self, url: str) -> None:
+        """Drop a database `database()` made (its autovacuum workers stopped with it)."""
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     def __exit__(self, *exc: object) -> None:
         try:
             self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
