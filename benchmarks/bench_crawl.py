@@ -84,6 +84,7 @@ from crawler.state.sqlite import SqliteStore  # noqa: E402
 HOST = "bench-crawl.news.example"
 PER_LISTING = 50
 TEMPLATE_LINKS = "http://template-links.example/page.html"
+LONGEST_SENTENCE = 80  # characters
 CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _DIGITS = re.compile(r"\d+")
@@ -135,12 +136,16 @@ def _template(page: bytes) -> str | None:
 
 
 def _sentences(page: bytes) -> list[str]:
+    """A page's sentences. A run with no full stop (mojibake has none: a paragraph of it came
+    out as one "sentence" of up to 26,000 characters, which every story that drew it shared,
+    so that distinct stories clustered as copies) is cut into pieces of a sentence's length."""
     doc = lxml.html.fromstring(page)
     found = []
     for p in doc.iter("p"):
         text = " ".join(p.text_content().split())
-        found += [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 8]
-    return found
+        for sentence in (s.strip() for s in _SENTENCE.findall(text)):
+            found += [sentence[i:i + LONGEST_SENTENCE] for i in range(0, len(sentence), LONGEST_SENTENCE)]
+    return [s for s in found if len(s) >= 8]
 
 
 _FURNITURE = """<script type="text/javascript">
@@ -155,18 +160,27 @@ class Site:
     def __init__(self, pages: int, templates_dir: Path | None = None, seed: int = 1) -> None:
         raw = ([p.read_bytes() for p in sorted(templates_dir.glob("*.htm*"))] if templates_dir
                else [a.page() for a in fixture_articles() if a.file.endswith((".html", ".htm", ".asp"))])
-        self.templates = [t for t in map(_template, raw) if t]
         self.sentences = sorted({s for page in raw for s in _sentences(page)})
-        if not self.templates or len(self.sentences) < 50:
-            raise SystemExit("not enough templates or text to build the site from")
         self.pages = pages
         self.seed = seed
         self._titles: dict[int, str] = {}
+        self.templates = [t for t in map(_template, raw) if t and self._reads_its_story(t)]
+        if not self.templates or len(self.sentences) < 50:
+            raise SystemExit("not enough templates or text to build the site from")
         rng = random.Random(seed)
         self.furniture = _FURNITURE.format(lines="\n".join(
             f"var slot{i} = {{id: '{rng.getrandbits(64):x}', size: [{rng.randint(100, 900)}, "
             f"{rng.randint(50, 300)}], url: 'http://ad.example/s?c={rng.getrandbits(32):x}'}};"
             for i in range(160)))
+
+    def _reads_its_story(self, template: str) -> bool:
+        """Whether extraction finds the story put into `template` (not one the page kept, in an
+        element `_template` did not take for the story's: each page would be a copy of it)."""
+        title, paragraphs = self.story(0)
+        html = template.format(title=escape(title), charset="utf-8", related="",
+                               body="".join(f"<p>{escape(p)}</p>\n" for p in paragraphs))
+        body = extract(html.encode(), f"http://{HOST}/a/0.html", content_type="text/html; charset=utf-8").fields.get("body")
+        return bool(body) and " ".join(paragraphs[1].split())[:40] in " ".join(body.split())
 
     def story(self, n: int) -> tuple[str, list[str]]:
         """Story `n`: a title and its paragraphs. A copy's story is an earlier one's."""
