@@ -14,8 +14,9 @@ labelled extraction set (`zh-extraction-dev/original` under `--datasets`, the de
 is present), the real pages of a folder given with `--templates`, or with `--templates
 fixtures` (and where no data set is present) the fixture sites' article pages, whose furniture
 is lighter than a real page's (extraction takes a third of the time). Templates only: their
-story is replaced. Each article is a distinct story made of sentences drawn from the
-templates' own text, with its own numbers, at tens of KB a page with the template's furniture
+story is replaced (a template whose own story extraction still finds is left out), their own
+links lead off the site. Each article is a distinct story made of sentences drawn from the
+templates' own text (a run with no full stop, as mojibake is, cut to a sentence's length), with its own numbers, at tens of KB a page with the template's furniture
 and a list of related links; about 10% are real copies of an earlier story (exact, or with a
 paragraph added, in another template), 20% are GBK and 30% gzip-compressed.
 
