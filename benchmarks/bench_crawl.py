@@ -16,8 +16,9 @@ fixtures` (and where no data set is present) the fixture sites' article pages, w
 is lighter than a real page's (extraction takes a third of the time). Templates only: their
 story is replaced (a template whose own story extraction still finds is left out), their own
 links lead off the site. Each article is a distinct story made of sentences drawn from the
-templates' own text (a run with no full stop, as mojibake is, cut to a sentence's length), with its own numbers, at tens of KB a page with the template's furniture
-and a list of related links; about 10% are real copies of an earlier story (exact, or with a
+templates' own text (a run with no full stop, as mojibake is, cut to a sentence's length),
+with its own numbers, at tens of KB a page with the template's furniture and a list of
+related links; about 10% are real copies of an earlier story (exact, or with a
 paragraph added, in another template), 20% are GBK and 30% gzip-compressed.
 
 It prints, as pages/s and as a ratio to the extraction loop: the extraction loop (`extract` on
@@ -149,6 +150,12 @@ def _sentences(page: bytes) -> list[str]:
     return [s for s in found if len(s) >= 8]
 
 
+def _render(template: str, title: str, paragraphs: list[str], *, charset: str, related: str) -> str:
+    """A page of `template` holding a story (its text escaped: the templates' sentences hold markup)."""
+    return template.format(title=escape(title), charset=charset, related=related,
+                           body="".join(f"<p>{escape(p)}</p>\n" for p in paragraphs))
+
+
 _FURNITURE = """<script type="text/javascript">
 /* analytics, share bar, ad slots: the script every regional news page carries */
 {lines}
@@ -178,8 +185,7 @@ class Site:
         """Whether extraction finds the story put into `template` (not one the page kept, in an
         element `_template` did not take for the story's: each page would be a copy of it)."""
         title, paragraphs = self.story(0)
-        html = template.format(title=escape(title), charset="utf-8", related="",
-                               body="".join(f"<p>{escape(p)}</p>\n" for p in paragraphs))
+        html = _render(template, title, paragraphs, charset="utf-8", related="")
         body = extract(html.encode(), f"http://{HOST}/a/0.html", content_type="text/html; charset=utf-8").fields.get("body")
         return bool(body) and " ".join(paragraphs[1].split())[:40] in " ".join(body.split())
 
@@ -217,8 +223,7 @@ class Site:
         related = "<ul>" + "".join(
             f'<li><a href="/a/{m}.html">{escape(self.title(m))}</a> <span>{rng.randint(1, 28)}日</span></li>'
             for m in (rng.randrange(self.pages) for _ in range(24))) + "</ul>" + self.furniture
-        html = template.format(title=escape(title), charset=charset, related=related,
-                               body="".join(f"<p>{escape(p)}</p>\n" for p in paragraphs))
+        html = _render(template, title, paragraphs, charset=charset, related=related)
         body = html.encode(charset, errors="xmlcharrefreplace")
         headers = [("Content-Type", f"text/html; charset={charset}")]
         compressed = rng.random() < 0.3

@@ -7,8 +7,9 @@ in a portal's furniture) is served by the fixture server; a private redis-server
 (tests/servers.py) hold the frontier and the state store; `scrapy crawl generic` crawls it with
 1 worker, then with 2, then with 2 and with 1 again (`--rounds`, 2: the machine's speed drifts
 over minutes, and the order 1, 2, 2, 1 evens a steady drift out), a fresh queue and store each
-time (each crawl's database is dropped after it). Prints pages per second for each crawl, and for each count of workers over all its crawls,
-their ratio and each worker's peak RSS. Local server, no politeness delays: this measures the crawler.
+time (each crawl's database dropped after it). Prints pages per second for each crawl, and for
+each count of workers over all its crawls, their ratio and each worker's peak RSS. Local
+server, no politeness delays: this measures the crawler.
 Each worker has 16 requests in flight (CONCURRENT_REQUESTS), as one worker alone has, and the
 host a shared budget of 16 a worker (CONCURRENT_REQUESTS_PER_DOMAIN, which holds across
 workers): with 16 for both, each of 2 workers would average 8 and the crawl would wait on the
@@ -137,8 +138,8 @@ def main() -> None:
                 postgres.drop(state_url)
             # From the first worker's spider opening to the last one's closing: the crawl itself,
             # without the interpreters' start (imports) and exit, which cost the same with 1 or 2.
-            opened = min(datetime.fromisoformat(st["start_time"]) for st in stats)
-            closed = max(datetime.fromisoformat(st["finish_time"]) for st in stats)
+            spans = [(datetime.fromisoformat(st["start_time"]), datetime.fromisoformat(st["finish_time"])) for st in stats]
+            opened, closed = min(o for o, _ in spans), max(c for _, c in spans)
             seconds_of[workers].append((seconds, (closed - opened).total_seconds()))
             server_ms, redis_ms, pg_ms = ((b - a) * 1000 / pages for a, b in zip(before, after, strict=True))
             cpu_of[workers].append((sum(cpu), (server_ms + redis_ms + pg_ms) * pages / 1000))
@@ -152,8 +153,7 @@ def main() -> None:
                   + ", ".join(f"{name} {n / pages:.1f}" for name, n in commands.most_common(8)) + ")")
             # Where a crawl of 2 loses time: a worker that opens late or closes early.
             print("  each worker's spider opened, closed (s after the start): " + "; ".join(
-                f"{(datetime.fromisoformat(st['start_time']) - began).total_seconds():.1f}, "
-                f"{(datetime.fromisoformat(st['finish_time']) - began).total_seconds():.1f}" for st in stats)
+                f"{(o - began).total_seconds():.1f}, {(c - began).total_seconds():.1f}" for o, c in spans)
                 + f" (all exited at {seconds:.1f})")
             print("  store's exclusive transactions per worker: " + "; ".join(
                 f"{s.get('state/exclusive_transactions')} waited {s.get('state/exclusive_wait_seconds')} s, "
