@@ -172,7 +172,8 @@ class Site:
         self.pages = pages
         self.seed = seed
         self._titles: dict[int, str] = {}
-        self.templates = [t for t in map(_template, raw) if t and self._reads_its_story(t)]
+        probe = self.story(0)
+        self.templates = [t for t in map(_template, raw) if t and self._reads_story(t, *probe)]
         if not self.templates or len(self.sentences) < 50:
             raise SystemExit("not enough templates or text to build the site from")
         rng = random.Random(seed)
@@ -181,10 +182,10 @@ class Site:
             f"{rng.randint(50, 300)}], url: 'http://ad.example/s?c={rng.getrandbits(32):x}'}};"
             for i in range(160)))
 
-    def _reads_its_story(self, template: str) -> bool:
-        """Whether extraction finds the story put into `template` (not one the page kept, in an
+    @staticmethod
+    def _reads_story(template: str, title: str, paragraphs: list[str]) -> bool:
+        """Whether extraction finds a story put into `template` (not one the page kept, in an
         element `_template` did not take for the story's: each page would be a copy of it)."""
-        title, paragraphs = self.story(0)
         html = _render(template, title, paragraphs, charset="utf-8", related="")
         body = extract(html.encode(), f"http://{HOST}/a/0.html", content_type="text/html; charset=utf-8").fields.get("body")
         return bool(body) and " ".join(paragraphs[1].split())[:40] in " ".join(body.split())

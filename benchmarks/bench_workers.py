@@ -15,7 +15,7 @@ host a shared budget of 16 a worker (CONCURRENT_REQUESTS_PER_DOMAIN, which holds
 workers): with 16 for both, each of 2 workers would average 8 and the crawl would wait on the
 politeness gate's turns (2 workers came out about 4% slower), not on the crawler's CPU.
 Pages per second are given from the processes' start to their exit, and from the first spider's
-opening to the last one's closing (the interpreters' start and exit, about 3 s however many
+opening to the last one's closing (the interpreters' start and exit, about 2 s however many
 workers, left out).
 
 With 2 cores, whatever the server, Redis and PostgreSQL spend per page is taken from the second
