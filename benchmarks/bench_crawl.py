@@ -553,6 +553,8 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     process.start()
     if profiler:
         profiler.disable()
+        if os.environ.get("BENCH_PROFILE_DUMP"):  # --profile-dump: the whole profile, for pstats
+            profiler.dump_stats(f"{os.environ['BENCH_PROFILE_DUMP']}.{mode}")
     stats = crawler.stats.get_stats()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the page workers, reaped at the crawl's end
     print(json.dumps({
@@ -584,6 +586,8 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(MODES), action="append", help="crawls to run (default: all)")
     parser.add_argument("--profile", action="store_true",
                         help="run the crawls under cProfile: the functions with most own time, own time by package")
+    parser.add_argument("--profile-dump", metavar="PATH", default=None,
+                        help="with --profile: also save each crawl's profile to PATH.MODE (for pstats)")
     parser.add_argument("--trace-memory", metavar="A,B", default=None,
                         help="tracemalloc snapshots at A and B article pages: what grew between them, by line")
     parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
@@ -596,6 +600,8 @@ def main() -> None:
         trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
         child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set)
         return
+    if opts.profile_dump:
+        os.environ["BENCH_PROFILE_DUMP"] = str(Path(opts.profile_dump).resolve())
     # Stopped (SIGTERM): the temporary site and crawl outputs are removed on the way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
@@ -639,7 +645,9 @@ def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
     results = []
     with SiteServer(site) as server:
         for mode in [m for m in MODES if not opts.only or m in opts.only]:
+            served = cpu_seconds()  # this process does nothing but serve the site meanwhile
             results.append((mode, crawl(mode, server, opts.pages, extra)))
+            results[-1][1]["server_cpu"] = cpu_seconds() - served
     after = extraction_loop(site, sample)
     rate = 2 / (1 / before[0] + 1 / after[0])  # both loops' pages over both loops' seconds
     cpu, mean_bytes, found = (before[1] + after[1]) / 2, before[2], before[3]
@@ -656,7 +664,8 @@ def report(opts: argparse.Namespace, site: Pages, extra: list[str]) -> None:
               f"{cpu / page_cpu:4.2f}   {all_cpu * 1000:11.2f}  {cpu / all_cpu:4.2f}   ({result['articles']:,} "
               f"article pages in {result['seconds']:.1f} s: {result['to_first']:.1f} s to the first, "
               f"{result['after_last']:.1f} s after the last; {result['exported']:,} exported, "
-              f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
+              f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB; the site's server "
+              f"{result['server_cpu'] / max(1, result['articles']) * 1000:.2f} ms CPU a page){'  errors: ' + str(result['errors']) if result['errors'] else ''}",
               flush=True)
         for part in ("profile", "memory"):
             if result.get(part):

@@ -41,6 +41,10 @@ PARSE_PROCESSES = 1
 PARSE_PAGES = "heavy"  # "heavy" (over PARSE_HEAVY_BYTES) or "all"
 PARSE_HEAVY_BYTES = 256 * 1024
 PARSE_TIME_BUDGET = 10.0  # seconds
+# While page workers run, the event loop's thread lets a pool's thread (which takes a page's
+# result and hands its worker the next page) have the GIL within this many seconds, not
+# Python's 5 ms, during which the worker would sit idle; 0 keeps the interpreter's.
+PARSE_SWITCH_INTERVAL = 0.0005
 MAX_LINKS_PER_PAGE = 10000  # links followed from one page (more are counted, links/dropped)
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024  # article pages larger than this are archived, not parsed
 RETRY_AFTER_MAX = 120  # seconds: a Retry-After up to this is waited for, a longer one given up on
@@ -96,6 +100,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries, waiting as long as a Retry-After asks (crawler.downloader.retry).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.downloader.retry.RetryAfterMiddleware": 550,
+    # Scrapy's meta refresh redirects, without decoding a page that has none (at Scrapy's 580).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.downloader.redirects.QuickMetaRefreshMiddleware": 580,
     # Sees a redirect before RedirectMiddleware (600) follows it: a loop is counted, not dropped.
     "crawler.downloader.redirects.RedirectLoopMiddleware": 610,
     # With REDIS_URL: each request waits for its host's turn, shared by every worker

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.archive import WarcFiles, capture_of, recover_folder
 from crawler.archive.check import check_warc
 from crawler.archive.http import dechunk
-from crawler.archive.writer import target_uri
+from crawler.archive.writer import new_record_id, target_uri
 
 WARCIO = str(Path(sys.executable).parent / "warcio")  # the command-line tool, as archivists run it
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING"]
@@ -333,3 +334,30 @@ def test_redirected_article_points_at_its_own_record(server, tmp_path: Path) -> 
     record = by_id[item["warc"]["record_id"]]
     assert record["uri"] == item["url"] and record["type"] == "response"
     assert record["raw_head"].split(b"\r\n", 1)[0].split()[1] == b"200"
+
+
+def test_record_ids_are_random_uuids_distinct_across_a_fork(tmp_path) -> None:
+    """Record ids come from a generator seeded once a process: a forked child (a crawl's page
+    worker, scrapyd's runner) is seeded again, so it never repeats its parent's ids."""
+    pattern = re.compile(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}>")
+    ours = [new_record_id() for _ in range(1000)]
+    assert len(set(ours)) == 1000 and all(pattern.fullmatch(r) for r in ours)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, to the parent
+        os.close(read)
+        os.write(write, "\n".join(new_record_id() for _ in range(100)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split("\n")
+    os.waitpid(pid, 0)
+    parent = [new_record_id() for _ in range(100)]
+    assert len(child) == 100 and not set(child) & set(parent)
+
+    files = WarcFiles(tmp_path, "ids")
+    files.write_metadata("urn:article:1", None, {"a": 1})
+    files.close()
+    with open(next(tmp_path.glob("*.warc.gz")), "rb") as stream:
+        ids = [r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(stream)]
+    assert len(ids) == 2 and all(pattern.fullmatch(r) for r in ids)  # warcinfo and metadata

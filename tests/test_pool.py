@@ -215,6 +215,27 @@ def test_a_spider_reads_light_pages_itself_while_its_workers_start_and_heavy_one
         spider.stop_page_pool()
 
 
+@pytest.mark.parametrize("interval", [0.0005, 0.0])
+def test_the_gil_passes_sooner_while_page_workers_run(tmp_path: Path, interval: float) -> None:
+    """PARSE_SWITCH_INTERVAL holds from the first pool's start to the last pool's stop, and
+    the interpreter's own comes back then (0: the interpreter's is kept)."""
+    own = sys.getswitchinterval()
+    settings = {name: getattr(project, name) for name in dir(project) if name.isupper() and name != "TWISTED_REACTOR"}
+    settings.update(get_reactor_settings(), OUTPUT_DIR=str(tmp_path), PARSE_PROCESSES=1,
+                    PARSE_SWITCH_INTERVAL=interval)
+    crawler = get_crawler(GenericSpider, settings)
+    spiders = [GenericSpider.from_crawler(crawler, start_url="http://news.example.cn/") for _ in range(2)]
+    try:
+        assert spiders[0].page_pool is spiders[1].page_pool  # one pool, both spiders using it
+        assert sys.getswitchinterval() == pytest.approx(interval or own)
+        spiders[0].stop_page_pool()
+        assert sys.getswitchinterval() == pytest.approx(interval or own)  # the other one still runs
+    finally:
+        for spider in spiders:
+            spider.stop_page_pool()
+    assert sys.getswitchinterval() == pytest.approx(own)
+
+
 @pytest.mark.parametrize("depth", [300, 1000, 3000])
 def test_an_article_nested_deeper_than_libxml2s_limit_is_found(depth: int) -> None:
     title, paragraphs = STORIES[1]

@@ -11,7 +11,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import random
 import socket
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,6 +124,31 @@ class LeveledWARCWriter(WARCWriter):
         super()._write_warc_record(_Gzip(out, self.engine.compressor(self.level)), record)
 
 
+class _RecordIds:
+    """WARC-Record-IDs: random (version 4) UUIDs, as warcio makes them, from a generator seeded
+    from the OS once a process (again in a forked child), not a system call per record."""
+
+    def __init__(self) -> None:
+        self._seed()
+        os.register_at_fork(after_in_child=self._seed)
+
+    def _seed(self) -> None:
+        self._random = random.Random(os.urandom(32))
+
+    def __call__(self) -> str:
+        return f"<urn:uuid:{uuid.UUID(int=self._random.getrandbits(128), version=4)}>"
+
+
+new_record_id = _RecordIds()
+
+
+class _Builder(RecordBuilder):
+    """warcio's record builder, its record ids from `new_record_id`."""
+
+    def _make_warc_id(self) -> str:
+        return new_record_id()
+
+
 def payload_key(prefix: str, digest: str) -> str:
     """The state store's key for a payload archived in the WARC files named `prefix-*`."""
     return f"{prefix} {digest}"
@@ -202,7 +229,7 @@ class WarcFiles:
         self.prefix = prefix
         self.max_size = max_size
         self.info = info or {}
-        self.builder = RecordBuilder(warc_version=version)
+        self.builder = _Builder(warc_version=version)
         self.version = version
         self.on_close = on_close
         self.closed: list[Path] = []

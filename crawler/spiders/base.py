@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import sys
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -65,6 +66,17 @@ PARSE_PAGES = ("heavy", "all")  # which pages the worker processes read (PARSE_P
 _PRELOAD = ("crawler.spiders.pagework",)
 # The page worker pools of this process, by size, with the spiders using each (by id).
 _POOLS: dict[int, tuple[ProcessPool, set[int]]] = {}
+_SWITCH_INTERVAL: list[float] = []  # the interpreter's own, while pools run with a shorter one
+
+
+def _hand_over_sooner(interval: float) -> None:
+    """While page workers run, the GIL passes from the event loop to a waiting thread within
+    `interval` seconds (PARSE_SWITCH_INTERVAL) instead of the interpreter's 5 ms: a pool's
+    threads take each page's result and hand its worker the next page, and a worker waits idle
+    until they get the GIL."""
+    if interval > 0 and not _SWITCH_INTERVAL:
+        _SWITCH_INTERVAL.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(interval, _SWITCH_INTERVAL[0]))
 
 
 
@@ -224,6 +236,8 @@ class ArticleSpider(scrapy.Spider):
         closes: one pool in a process, for every spider in it (`crawlall` runs them all)."""
         size = self.settings.getint("PARSE_PROCESSES")
         if size not in _POOLS:
+            if not _POOLS:
+                _hand_over_sooner(self.settings.getfloat("PARSE_SWITCH_INTERVAL"))
             _POOLS[size] = (ProcessPool(size, preload=_PRELOAD), set())
         pool, users = _POOLS[size]
         users.add(id(self))
@@ -235,6 +249,8 @@ class ArticleSpider(scrapy.Spider):
             if not users:
                 pool.close()
                 del _POOLS[size]
+        if not _POOLS and _SWITCH_INTERVAL:
+            sys.setswitchinterval(_SWITCH_INTERVAL.pop())
 
     async def page_links(self, response: Response, links: SiteLinks) -> list[str]:
         """A page's links, extracted off the reactor, at most MAX_LINKS_PER_PAGE of them (a page
