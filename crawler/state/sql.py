@@ -298,6 +298,9 @@ def _answered(sql: str, params: Sequence, ids: list) -> tuple[str, list]:
     return relation.join(parts), bound
 
 
+UNSENT_PAYLOADS = 256  # payloads waiting for a write transaction before they are sent alone
+
+
 def chunks(items: Sequence, size: int = 2000) -> Iterator[Sequence]:
     """`items` in pieces small enough for one statement's parameters (SQLite allows 32,766)."""
     for start in range(0, len(items), size):
@@ -308,29 +311,29 @@ class Payloads(Sql):
     """Payload digests of archived responses (where a WARC revisit points).
 
     A payload is added once its record is written (the archive looks its digest up, writes the
-    record, then adds it), so a digest never points at a record the WARC files lack. Where the
-    dialect chains writes, an added payload is sent with the next lookup, in its statement (not
-    one statement and round trip of its own); until then it is answered from here, and it is
-    sent at the latest when the store closes. What a crash loses of them is a revisit's
-    original, never a record: those payloads are archived in full again."""
+    record, then adds it), so a digest never points at a record the WARC files lack. An added
+    payload is not a write of its own: where the dialect chains writes, it is sent with the next
+    lookup, in its statement (not a round trip of its own); else with the next write transaction
+    (not a commit of its own), or once UNSENT_PAYLOADS are waiting. Until then it is answered
+    from here, and it is sent at the latest when the store closes. What a crash loses of them is
+    a revisit's original, never a record: those payloads are archived in full again."""
 
-    unsent: dict[str, Original]  # added, not yet sent (a backend whose dialect chains sets it)
+    unsent: dict[str, Original]  # added, not yet sent (each backend sets it)
 
     def original_payload(self, digest: str) -> Original | None:
         with self.lock:
-            if self.dialect.chains and digest in self.unsent:
+            if digest in self.unsent:
                 return self.unsent[digest]
-            unsent = self._take_unsent()
+            unsent = self._take_unsent() if self.dialect.chains else {}
             writes = [self._inserted(unsent)] if unsent else []
             rows = self._with("SELECT uri, date, record_id FROM payloads WHERE digest = ?", (digest,), writes)
         return Original(*rows[0]) if rows else None
 
     def add_payload(self, digest: str, original: Original) -> None:
-        if self.dialect.chains:
-            with self.lock:
-                self.unsent.setdefault(digest, original)  # the first kept, as in the table
-            return
-        self._run(*self._inserted({digest: original}))
+        with self.lock:
+            self.unsent.setdefault(digest, original)  # the first kept, as in the table
+            if not self.dialect.chains and len(self.unsent) >= UNSENT_PAYLOADS:
+                self._send_payloads()
 
     def _inserted(self, payloads: dict[str, Original]) -> tuple[str, list]:
         """The insert of `payloads` (the first of a digest kept): statement and parameters."""
@@ -340,7 +343,7 @@ class Payloads(Sql):
 
     def _take_unsent(self) -> dict[str, Original]:
         """The payloads added and not yet sent, now to be sent by the caller."""
-        if not self.dialect.chains or not self.unsent:
+        if not self.unsent:
             return {}
         unsent, self.unsent = self.unsent, {}  # a failed statement loses them: archived in full again
         return unsent

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from crawler.state.sql import Dialect, Exclusion, Member, SqlStore, StateStoreError
@@ -56,6 +56,7 @@ class SqliteStore(SqlStore):
         self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
         self.lock = threading.RLock()
         self.exclusion = Exclusion()
+        self.unsent = {}  # payloads added, sent with the next write transaction (crawler.state.sql.Payloads)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=120000")
@@ -88,6 +89,7 @@ class SqliteStore(SqlStore):
                 self.db.execute("BEGIN IMMEDIATE")
                 excluded()
                 try:
+                    self._send_payloads()
                     yield self
                 except BaseException:
                     self.db.execute("ROLLBACK")
@@ -98,4 +100,8 @@ class SqliteStore(SqlStore):
 
     def close(self) -> None:
         with self.lock:
-            self.db.close()
+            try:
+                with suppress(sqlite3.Error):  # a payload not recorded is archived in full again, never lost
+                    self._send_payloads()
+            finally:
+                self.db.close()
