@@ -15,7 +15,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.recordloader import ArcWarcRecord
 
 from crawler.archive import Original, WarcFiles, capture_of, index_warc, write_index
-from crawler.archive.index import LineUnknown, cdxj_line
+from crawler.archive.index import IndexLines, LineUnknown, cdxj_line
 from crawler.archive.writer import LeveledWARCWriter
 
 HOST = "www.danfeng.gov.cn"
@@ -134,3 +134,20 @@ def test_records_cdxj_indexer_leaves_out_have_no_line() -> None:
     request = builder.create_warc_record("http://a.cn/", "request", payload=BytesIO(delete), length=len(delete))
     with pytest.raises(LineUnknown, match="DELETE"):
         cdxj_line(written(request), "f.warc.gz", 0, 100)
+
+
+def test_a_files_lines_wait_on_disk_past_a_few_mb_and_come_back_sorted(tmp_path: Path) -> None:
+    """However large a WARC file grows, its lines take bounded memory: sorted runs move to
+    unnamed temporary files, and the index written from them is the one the lines make."""
+    lines = [f"a.cn/{n % 97},{n} 2026 {{\"n\": {n}}}\n" for n in range(3000)] + ["a.cn/0,0 2026 {\"n\": 0}\n"]
+    spooled = IndexLines(run_bytes=4096)
+    for line in lines:
+        spooled.append(line)
+    assert len(spooled._runs) > 10 and len(spooled._lines) < 200  # on disk, not in memory
+    assert len(spooled) == len(lines) and list(spooled) == sorted(lines) == list(spooled)  # again
+    warc = tmp_path / "x.warc.gz"
+    from_list = write_index(warc, lines, tmp_path / "a").read_text()
+    assert write_index(warc, spooled, tmp_path / "b").read_text() == from_list
+    assert from_list.count("a.cn/0,0 ") == 1  # a repeated line once, as cdxj-indexer writes it
+    spooled.close()
+    assert list(spooled) == []

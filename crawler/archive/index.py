@@ -19,8 +19,10 @@ import fcntl
 import heapq
 import os
 import sys
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
@@ -82,6 +84,46 @@ def cdxj_line(record: ArcWarcRecord, filename: str, offset: int, length: int) ->
     return line.text
 
 
+class IndexLines:
+    """A WARC file's CDXJ lines as its records are written, in bounded memory however large the
+    file grows (WARC_MAX_SIZE): past `run_bytes`, the lines so far are sorted and moved to an
+    unnamed temporary file (gone with the process, whatever ends it). Iterated (again and
+    again), the lines sorted, as cdxj-indexer sorts them, repeats kept (`write_index` drops
+    them); `close` drops the temporary files."""
+
+    def __init__(self, run_bytes: int = 4 << 20) -> None:
+        self.run_bytes = run_bytes
+        self._lines: list[str] = []
+        self._size = 0
+        self._runs: list[IO[str]] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, line: str) -> None:
+        self._lines.append(line)
+        self._size += len(line)
+        self._count += 1
+        if self._size >= self.run_bytes:
+            self._lines.sort()
+            run = tempfile.TemporaryFile("w+", encoding="utf-8")
+            run.writelines(self._lines)
+            self._runs.append(run)
+            self._lines, self._size = [], 0
+
+    def __iter__(self) -> Iterator[str]:
+        self._lines.sort()
+        for run in self._runs:
+            run.seek(0)
+        return heapq.merge(*self._runs, self._lines)
+
+    def close(self) -> None:
+        for run in self._runs:
+            run.close()
+        self._runs, self._lines, self._count = [], [], 0
+
+
 def index_path(warc: Path, index_dir: Path) -> Path:
     return index_dir / (warc.name + ".cdxj")
 
@@ -111,6 +153,9 @@ def write_index(warc: Path, lines: Iterable[str], index_dir: Path) -> Path:
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             sorting = SortingWriter(fh)
+            if isinstance(lines, IndexLines):  # sorted already, and not all in memory
+                sorting.write_to_file(iter(lines), fh)
+                return
             for line in lines:
                 sorting.write(line)
             sorting.flush()

@@ -30,7 +30,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.http import HttpMessage, split_message
-from crawler.archive.index import LineUnknown, cdxj_line
+from crawler.archive.index import IndexLines, LineUnknown, cdxj_line
 from crawler.durable import append_whole
 
 OPEN_SUFFIX = ".open"
@@ -214,15 +214,15 @@ def capture_of(url: str, request: bytes, response: bytes, started: float,
 class WarcFiles:
     """Rotating WARC files in one folder, for one crawl (`prefix`).
 
-    Each file's CDXJ lines (`cdxj_line`) are kept as its records are written and given to
-    `on_close(path, lines)` when it is closed, unsorted; lines None where a record's line could
-    not be told (`LineUnknown`): the file is to be indexed by reading it. They are dropped at
-    each rotation, so they take memory in proportion to one file (WARC_MAX_SIZE) at most.
+    Each file's CDXJ lines (`cdxj_line`) are kept as its records are written, in bounded
+    memory (`IndexLines`: past a few MB, on disk), and given to `on_close(path, lines)` when
+    it is closed, sorted; lines None where a record's line could not be told (`LineUnknown`):
+    the file is to be indexed by reading it.
     """
 
     def __init__(self, folder: Path | str, prefix: str, *, max_size: int = 1 << 30,
                  info: dict | None = None, version: str = "1.1",
-                 on_close: Callable[[Path, list[str] | None], None] | None = None, engine: str = GZIP_ENGINE,
+                 on_close: Callable[[Path, IndexLines | None], None] | None = None, engine: str = GZIP_ENGINE,
                  level: int | None = None) -> None:
         self.folder = Path(folder)
         self.engine, self.level = gzip_engine(engine, level)  # a wrong one refused before any file
@@ -236,7 +236,7 @@ class WarcFiles:
         self._serial = 0
         self._fh = None
         self._path: Path | None = None
-        self._lines: list[str] | None = []  # the current file's CDXJ lines
+        self._lines: IndexLines | None = IndexLines()  # the current file's CDXJ lines
 
     # --- files ---------------------------------------------------------------------------
     @property
@@ -251,7 +251,7 @@ class WarcFiles:
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}.warc.gz"
         self._path = self.folder / (name + OPEN_SUFFIX)
         self._fh = open(self._path, "xb", buffering=0)  # held open across writes
-        self._lines = []
+        self._lines = IndexLines()
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         info = {"software": "zh-news-archiver (Scrapy)", "format": f"WARC File Format {self.version}",
                 "hostname": socket.gethostname(), **self.info}
@@ -286,7 +286,7 @@ class WarcFiles:
         fcntl.flock(self._fh, fcntl.LOCK_UN)
         self._fh.close()
         self._fh = self._path = None
-        lines, self._lines = self._lines, []
+        lines, self._lines = self._lines, IndexLines()
         self.closed.append(final)
         if self.on_close:
             self.on_close(final, lines)

@@ -34,6 +34,7 @@ from crawler.archive import (
     recover_folder,
     write_index,
 )
+from crawler.archive.index import IndexLines
 from crawler.archive.writer import gzip_engine, payload_key
 from crawler.extensions import required
 from crawler.extensions.faults import report_fault
@@ -103,7 +104,7 @@ class WarcArchive:
             return
         self.stats.set_value("warc/index_lines", lines)
 
-    def _closed(self, path: Path, lines: list[str] | None) -> None:
+    def _closed(self, path: Path, lines: IndexLines | None) -> None:
         self.stats.inc_value("warc/files_closed")
         try:  # from the lines of its records as written: the file is not read again
             if lines is None:  # a record whose line only cdxj-indexer reading the file tells
