@@ -472,7 +472,7 @@ def store_size(out: str) -> int:
 
 
 def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
-          trace: tuple[int, int] | None = None, overrides: list[str] = ()) -> None:
+          trace: tuple[int, int] | None = None, overrides: list[str] = (), dump: str | None = None) -> None:
     """Run one crawl in this process; print its figures as a JSON line."""
 
     class BareFetch(GenericSpider):
@@ -553,8 +553,8 @@ def child(mode: str, server: str, out: str, pages: int, profile: bool = False,
     process.start()
     if profiler:
         profiler.disable()
-        if os.environ.get("BENCH_PROFILE_DUMP"):  # --profile-dump: the whole profile, for pstats
-            profiler.dump_stats(f"{os.environ['BENCH_PROFILE_DUMP']}.{mode}")
+        if dump:  # --profile-dump: the whole profile, for pstats
+            profiler.dump_stats(f"{dump}.{mode}")
     stats = crawler.stats.get_stats()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the page workers, reaped at the crawl's end
     print(json.dumps({
@@ -598,13 +598,12 @@ def main() -> None:
     opts = parser.parse_args()
     if opts.child:
         trace = tuple(int(n) for n in opts.trace_memory.split(",")) if opts.trace_memory else None
-        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set)
+        child(opts.child, opts.server, opts.out, opts.pages, opts.profile, trace, opts.set, opts.profile_dump)
         return
-    if opts.profile_dump:
-        os.environ["BENCH_PROFILE_DUMP"] = str(Path(opts.profile_dump).resolve())
     # Stopped (SIGTERM): the temporary site and crawl outputs are removed on the way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     extra = (["--profile"] if opts.profile else []) + (["--trace-memory", opts.trace_memory] if opts.trace_memory else [])
+    extra += ["--profile-dump", str(Path(opts.profile_dump).resolve())] if opts.profile_dump else []
     extra += [f"--set={setting}" for setting in opts.set]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
         started = time.perf_counter()
