@@ -72,6 +72,7 @@ class PostgresDialect(Dialect):
 
 class PostgresStore(SqlStore):
     dialect = PostgresDialect()
+    errors = (psycopg.Error,)
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -157,11 +158,3 @@ class PostgresStore(SqlStore):
                     self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
         except psycopg.Error as error:
             raise StateStoreError(f"state store {self.where} is not usable ({error})") from error
-
-    def close(self) -> None:
-        with self.lock:
-            try:
-                with suppress(psycopg.Error):  # a payload not recorded is archived in full again, never lost
-                    self._send_payloads()
-            finally:
-                self.db.close()

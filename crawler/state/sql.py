@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -594,3 +594,15 @@ class RunLedger(Sql):
 
 class SqlStore(Payloads, Urls, Articles, RunLedger):
     """Every role over one connection: what a backend completes."""
+
+    errors: tuple[type[Exception], ...] = ()  # the driver's errors, which closing survives
+
+    def close(self) -> None:
+        """Send the payloads still waiting, then close the connection (whether they went or not:
+        a payload not recorded is archived in full again, never lost)."""
+        with self.lock:
+            try:
+                with suppress(*self.errors):
+                    self._send_payloads()
+            finally:
+                self.db.close()

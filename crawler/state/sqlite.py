@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from crawler.state.sql import Dialect, Exclusion, Member, SqlStore, StateStoreError
@@ -31,6 +31,7 @@ REBUILD = "move it aside and rebuild the store from the exports and WARCs: scrap
 
 class SqliteStore(SqlStore):
     dialect = Dialect()
+    errors = (sqlite3.Error,)
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -97,11 +98,3 @@ class SqliteStore(SqlStore):
                 self.db.execute("COMMIT")
 
     _transaction = exclusive  # every write transaction excludes the other writers
-
-    def close(self) -> None:
-        with self.lock:
-            try:
-                with suppress(sqlite3.Error):  # a payload not recorded is archived in full again, never lost
-                    self._send_payloads()
-            finally:
-                self.db.close()
